@@ -1,0 +1,1 @@
+"""The data layer: contract, generator, importer and derived layer of the warehouse."""
