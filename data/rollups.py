@@ -77,3 +77,47 @@ ROLLUPS: tuple[Rollup, ...] = (
         _TXN_MEASURES,
     ),
 )
+
+# Customer-month rollups (cube "customers"). Every rollup keeps month_date, so stock measures
+# (balances, customer counts) can still take the last month of a period; count(*) counts
+# customer-months, and sum over a BOOLEAN column counts the customers where it is true.
+_CM_MEASURES = (
+    RollupMeasure("customers", "count"),
+    RollupMeasure("aum", "sum", "aum"),
+    RollupMeasure("aum_adb", "sum", "aum_adb"),
+    RollupMeasure("deposit_balance", "sum", "deposit_balance"),
+    RollupMeasure("investment_balance", "sum", "investment_balance"),
+    RollupMeasure("loan_balance", "sum", "loan_balance"),
+    RollupMeasure("contribution", "sum", "contribution"),
+    RollupMeasure("fee_income", "sum", "fee_income"),
+    RollupMeasure("txn_count", "sum", "txn_count"),
+    RollupMeasure("txn_amount", "sum", "txn_amount"),
+    RollupMeasure("is_active", "sum", "is_active"),
+    RollupMeasure("is_dormant", "sum", "is_dormant"),
+    RollupMeasure("is_new", "sum", "is_new"),
+    RollupMeasure("is_churned", "sum", "is_churned"),
+)
+
+ROLLUPS += (
+    Rollup(
+        "rollup_cm_org",
+        "customer_month",
+        ("month_date", "region_id", "branch_id", "manager_id"),
+        _CM_MEASURES,
+    ),
+    Rollup(
+        "rollup_cm_demographics",
+        "customer_month",
+        (
+            "month_date",
+            "region_id",
+            "branch_id",
+            "gender",
+            "age_band",
+            "income_band",
+            "occupation",
+            "tenure_band",
+        ),
+        _CM_MEASURES,
+    ),
+)

@@ -1,0 +1,205 @@
+"""Builds the Dash app: pages, sign-in, the route guard and the background-job manager.
+
+``python app.py`` prepares the demo warehouse and demo users on first start, then serves on
+127.0.0.1:8050. ``gunicorn app:server -w 4`` serves the same app from several processes.
+No business logic lives here: pages build cube queries, components draw them.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dash
+import diskcache
+import flask
+import flask_login
+from dash import DiskcacheManager, dcc, html
+
+from auth import audit, demo, throttle, users
+from auth.secret import secret_key
+from components import i18n
+from components.layout import navbar
+from data import paths
+
+HERE = Path(__file__).resolve().parent
+SESSION_HOURS = 8
+# Paths anyone may reach: the sign-in form and the static assets it uses.
+OPEN_PATHS = ("/login",)
+OPEN_PREFIXES = ("/assets/", "/lang/")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: an attacker's link must not bounce a signed-in user elsewhere."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def current_lang() -> str:
+    """The user's language, kept in the signed session cookie."""
+    return i18n.normalise_lang(flask.session.get("lang"))
+
+
+def _configure_server(server: flask.Flask) -> None:
+    server.config.update(
+        SECRET_KEY=secret_key(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("MAMS_HTTPS") == "1",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        REMEMBER_COOKIE_DURATION=timedelta(hours=SESSION_HOURS),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=os.environ.get("MAMS_HTTPS") == "1",
+    )
+    login_manager = flask_login.LoginManager()
+    login_manager.init_app(server)
+    login_manager.user_loader(users.get_user)
+
+    @server.before_request
+    def require_sign_in():
+        # One guard for every route, Dash's callback endpoints included (dash issue 98).
+        path = flask.request.path
+        if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
+            return None
+        user = flask_login.current_user
+        if user.is_authenticated and user.is_active:
+            return None
+        if path.startswith("/_") or flask.request.method != "GET":
+            return flask.jsonify({"error": "sign-in required"}), 401
+        return flask.redirect(f"/login?next={flask.request.full_path.rstrip('?')}")
+
+    server.add_url_rule("/login", "login", _login, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "logout", _logout)
+    server.add_url_rule("/lang/<code>", "lang", _set_lang)
+
+
+def _login():
+    lang = i18n.normalise_lang(flask.request.args.get("lang") or flask.session.get("lang"))
+    error = ""
+    if flask.request.method == "POST":
+        username = flask.request.form.get("username", "").strip()
+        password = flask.request.form.get("password", "")
+        wait = throttle.locked_for(username)
+        if wait > 0:
+            error = i18n.t("signin.locked", lang, seconds=int(wait) + 1)
+            audit.record(username, "sign_in_locked")
+        else:
+            user = users.authenticate(username, password)
+            if user is None:
+                throttle.record_failure(username)
+                audit.record(username, "sign_in_failed")
+                error = i18n.t("signin.failed", lang)
+            else:
+                throttle.record_success(username)
+                flask.session.clear()  # a fresh session on sign-in (no fixation)
+                flask.session.permanent = True
+                flask.session["lang"] = lang
+                flask_login.login_user(user)
+                audit.record(username, "sign_in")
+                return flask.redirect(_safe_next(flask.request.args.get("next")))
+    status = 401 if error else 200
+    return flask.render_template_string(_LOGIN_HTML, lang=lang, t=i18n.t, error=error), status
+
+
+def _logout():
+    user = flask_login.current_user
+    if user.is_authenticated:
+        audit.record(user.username, "sign_out")
+    flask_login.logout_user()
+    lang = flask.session.get("lang")
+    flask.session.clear()
+    return flask.redirect(f"/login?lang={i18n.normalise_lang(lang)}")
+
+
+def _set_lang(code: str):
+    flask.session["lang"] = i18n.normalise_lang(code)
+    referrer = flask.request.referrer or "/"
+    # Back to the page the user was on, if it is ours.
+    parts = urlsplit(referrer)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    if parts.netloc and parts.netloc != flask.request.host:
+        target = "/"
+    return flask.redirect(_safe_next(target))
+
+
+_LOGIN_HTML = """<!doctype html>
+<html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}"><head><meta charset="utf-8">
+<title>{{ t('app.title', lang) }}</title>
+<link rel="stylesheet" href="/assets/00-bootstrap.min.css"></head>
+<body class="bg-light"><div class="container" style="max-width: 420px; margin-top: 10vh">
+<h3 class="mb-3">{{ t('app.title', lang) }}</h3>
+<p><a href="/login?lang={{ 'en' if lang == 'zh' else 'zh' }}" id="login-lang">
+{{ t('nav.language', lang) }}</a></p>
+{% if error %}<div class="alert alert-danger" id="login-error">{{ error }}</div>{% endif %}
+<form method="post" id="login-form">
+<div class="mb-3"><label class="form-label" for="username">{{ t('signin.username', lang) }}</label>
+<input class="form-control" id="username" name="username" autocomplete="username" required></div>
+<div class="mb-3"><label class="form-label" for="password">{{ t('signin.password', lang) }}</label>
+<input class="form-control" id="password" name="password" type="password"
+ autocomplete="current-password" required></div>
+<button class="btn btn-primary" type="submit" id="login-submit">{{ t('signin.submit', lang) }}</button>
+</form></div></body></html>"""
+
+
+def serve_layout():
+    """The frame around every page; built per request, so it shows the signed-in user."""
+    user = flask_login.current_user
+    if not getattr(user, "is_authenticated", False):
+        return html.Div()
+    lang = current_lang()
+    return html.Div(
+        [
+            navbar(lang, user.username, i18n.t(f"role.{user.role}", lang)),
+            html.Div(
+                dcc.Loading(dash.page_container, delay_show=300, type="circle"),
+                className="container-fluid",
+            ),
+        ],
+        lang="zh-CN" if lang == "zh" else "en",
+    )
+
+
+def create_app() -> dash.Dash:
+    """The Dash app; reads MAMS_HOME (through data.paths) now, not at import of its parts."""
+    jobs = DiskcacheManager(diskcache.Cache(str(paths.jobs_cache_dir())))
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(HERE / "pages"),
+        assets_folder=str(HERE / "assets"),
+        background_callback_manager=jobs,
+        suppress_callback_exceptions=True,
+        title="MAMS",
+    )
+    _configure_server(app.server)
+    app.layout = serve_layout
+    return app
+
+
+def prepare_demo(log=print) -> None:
+    """First start: build the demo warehouse and the demo users (later starts reuse both)."""
+    from data import warehouse
+
+    log(f"Home folder: {paths.home()}")
+    log("Checking the demo warehouse (built on first start, reused afterwards)...")
+    warehouse.ensure_demo_warehouse(log=log)
+    from pages._session import demo_scope_ids
+
+    branch_id, manager_id = demo_scope_ids()
+    demo.ensure_demo_users(branch_id=branch_id, manager_id=manager_id, log=log)
+
+
+app = create_app()
+server = app.server
+
+if __name__ == "__main__":
+    prepare_demo()
+    debug = os.environ.get("MAMS_DEBUG") == "1"
+    print("Serving on http://127.0.0.1:8050 (Ctrl+C to stop)")
+    app.run(host="127.0.0.1", port=8050, debug=debug)

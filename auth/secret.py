@@ -1,0 +1,27 @@
+"""The Flask secret key: from MAMS_SECRET_KEY, else generated once and kept owner-only."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from data import paths
+
+
+def secret_key() -> str:
+    """The key that signs session cookies; the same for every worker process."""
+    env = os.environ.get("MAMS_SECRET_KEY")
+    if env:
+        return env
+    path = paths.home() / "secret_key"
+    if not path.exists():
+        # O_EXCL: when several workers start at once, only one writes; the others read it.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+    path.chmod(0o600)
+    return path.read_text().strip()

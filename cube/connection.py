@@ -1,0 +1,81 @@
+"""Engine backends: one read-only DuckDB root connection per process, one Ibis backend per
+thread over its own cursor (DuckDB refuses one connection shared across threads). A Spark (or
+other Ibis) backend can be installed with :func:`use_backend`; ``MAMS_ENGINE=spark`` makes
+:func:`backend` create a local Spark session over the warehouse tables."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import ibis
+
+_lock = threading.Lock()
+_root: dict[str, Any] = {"version": None, "con": None}
+_local = threading.local()
+_override: dict[str, Any] = {"con": None, "backend": None, "version": None}
+
+
+def use_connection(con: Any | None, version: str | None = None) -> None:
+    """Serve from this DuckDB connection instead of the current warehouse (tests, tools).
+    ``None`` goes back to the warehouse. Results are cached only if a ``version`` is given."""
+    _override["con"] = con
+    _override["backend"] = None
+    _override["version"] = version
+    _local.__dict__.clear()
+
+
+def use_backend(backend: Any | None) -> None:
+    """Serve from this Ibis backend (e.g. a pyspark backend) for every thread; None resets."""
+    _override["backend"] = backend
+    _local.__dict__.clear()
+
+
+def data_version() -> str | None:
+    """Version of the data being served; None when serving an override (not cacheable)."""
+    if _override["con"] is not None or _override["backend"] is not None:
+        return _override["version"] if _override["backend"] is None else None
+    from data import warehouse
+
+    return warehouse.data_version()
+
+
+def engine_name() -> str:
+    b = backend()
+    return getattr(b, "name", "duckdb")
+
+
+def _root_connection() -> tuple[str | None, Any]:
+    from data import warehouse
+
+    version = warehouse.data_version()
+    with _lock:
+        if _root["con"] is None or _root["version"] != version:
+            if _root["con"] is not None:
+                _root["con"].close()
+            threads = int(os.environ.get("MAMS_DUCKDB_THREADS", "2"))
+            memory = os.environ.get("MAMS_DUCKDB_MEMORY", "4GB")
+            _root["con"] = warehouse.open_readonly(threads=threads, memory_limit=memory)
+            _root["version"] = version
+        return _root["version"], _root["con"]
+
+
+def backend() -> Any:
+    """The Ibis backend for the calling thread."""
+    if _override["backend"] is not None:
+        return _override["backend"]
+    if os.environ.get("MAMS_ENGINE", "duckdb") == "spark" and _override["con"] is None:
+        from cube import spark
+
+        _override["backend"] = spark.warehouse_backend()
+        return _override["backend"]
+    if _override["con"] is not None:
+        key, con = "override", _override["con"]
+    else:
+        key, con = _root_connection()
+    if getattr(_local, "key", None) != key or getattr(_local, "root", None) is not con:
+        _local.backend = ibis.duckdb.from_connection(con.cursor())
+        _local.key = key
+        _local.root = con
+    return _local.backend

@@ -1,0 +1,216 @@
+"""Building blocks of the semantic model: cubes, measures, dimensions, hierarchies (as data)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+AGGS = ("sum", "count", "count_distinct", "max", "min")
+ADDITIVE = ("sum", "count")
+
+
+@dataclass(frozen=True)
+class Part:
+    """An aggregate over one source column; measures are built from parts.
+
+    ``stock`` parts take the last month of each period when months are not grouped.
+    ``sum`` over a BOOLEAN column counts the true rows.
+    """
+
+    agg: str
+    column: str | None = None
+    stock: bool = False
+    where: tuple[str, str] | None = None  # (column, value): aggregate only matching rows
+
+    @property
+    def key(self) -> str:
+        cond = f"_{self.where[0]}_{self.where[1]}" if self.where else ""
+        return f"_{self.agg}_{self.column or 'rows'}{cond}{'_last' if self.stock else ''}"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measure: one ``part``, or ``numerator / denominator`` (names of measures of the same
+    cube), or the share of total of measure ``share_of``."""
+
+    name: str
+    label_en: str
+    label_zh: str
+    fmt: str
+    part: Part | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    share_of: str | None = None
+    description: str = ""
+
+    def label(self, lang: str = "en") -> str:
+        return self.label_zh if lang.startswith("zh") else self.label_en
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Display names of a dimension's keys, read from a warehouse table."""
+
+    table: str
+    key: str
+    en: str
+    zh: str
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A dimension over source ``column``; ``derive`` ("year" | "quarter") computes a coarser
+    level from a date column. Labels of values come from ``lookup`` or from ``values``
+    (code -> (en, zh))."""
+
+    name: str
+    label_en: str
+    label_zh: str
+    column: str
+    fmt: str = "text"
+    derive: str | None = None
+    lookup: Lookup | None = None
+    values: dict[str, tuple[str, str]] | None = None
+    is_time: bool = False
+    description: str = ""
+
+    def label(self, lang: str = "en") -> str:
+        return self.label_zh if lang.startswith("zh") else self.label_en
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    """Ordered levels (dimension names) from coarse to fine."""
+
+    name: str
+    label_en: str
+    label_zh: str
+    levels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Cube:
+    """A cube over one source (a table, view, or a join built by ``build``).
+
+    ``security`` maps grant kinds (region, branch, manager, category) to source columns; a
+    ``manager`` grant on a cube without a manager column is applied through the customers
+    table on ``customer_column``. ``rollup_source`` names the rollup source (data/rollups.py)
+    whose rollups can serve this cube. ``tables`` lists every (table, column) the cube reads,
+    for the contract rule.
+    """
+
+    name: str
+    label_en: str
+    label_zh: str
+    source: str
+    measures: tuple[Measure, ...]
+    dimensions: tuple[Dimension, ...]
+    hierarchies: tuple[Hierarchy, ...] = ()
+    security: dict[str, str] = field(default_factory=dict)
+    customer_column: str | None = "customer_id"
+    month_column: str | None = None
+    rollup_source: str | None = None
+    build: Callable[[Any], Any] | None = None
+    source_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    detail_columns: tuple[str, ...] = ()
+    detail_order: tuple[str, ...] = ()
+
+    def measure(self, name: str) -> Measure:
+        for m in self.measures:
+            if m.name == name:
+                return m
+        raise KeyError(name)
+
+    def dimension(self, name: str) -> Dimension:
+        for d in self.dimensions:
+            if d.name == name:
+                return d
+        raise KeyError(name)
+
+    @property
+    def member_names(self) -> list[str]:
+        return [f"{self.name}.{m.name}" for m in self.measures] + [
+            f"{self.name}.{d.name}" for d in self.dimensions
+        ]
+
+    def parts(self, measure: str) -> list[Part]:
+        """The parts a measure is computed from (recursively)."""
+        m = self.measure(measure)
+        if m.part is not None:
+            return [m.part]
+        if m.share_of:
+            return self.parts(m.share_of)
+        return self.parts(m.numerator) + self.parts(m.denominator)
+
+    def members_frame(self, lang: str = "en") -> pd.DataFrame:
+        rows = [
+            {
+                "member": f"{self.name}.{m.name}",
+                "kind": "measure",
+                "label": m.label(lang),
+                "format": m.fmt,
+                "description": m.description,
+            }
+            for m in self.measures
+        ] + [
+            {
+                "member": f"{self.name}.{d.name}",
+                "kind": "dimension",
+                "label": d.label(lang),
+                "format": d.fmt,
+                "description": d.description,
+            }
+            for d in self.dimensions
+        ]
+        return pd.DataFrame(rows)
+
+
+def time_dimensions(column: str, with_year_columns: bool) -> tuple[Dimension, ...]:
+    """year > quarter > month over a month-date column (derived unless the source has them)."""
+    return (
+        Dimension(
+            "year",
+            "Year",
+            "年",
+            "year" if with_year_columns else column,
+            "year",
+            None if with_year_columns else "year",
+            is_time=True,
+        ),
+        Dimension(
+            "quarter",
+            "Quarter",
+            "季度",
+            "quarter" if with_year_columns else column,
+            "quarter",
+            None if with_year_columns else "quarter",
+            is_time=True,
+        ),
+        Dimension("month", "Month", "月份", column, "month", is_time=True),
+    )
+
+
+REGION = Dimension(
+    "region", "Region", "区域", "region_id", "id", lookup=Lookup("regions", "region_id", "name_en", "name_zh")
+)
+BRANCH = Dimension(
+    "branch",
+    "Branch",
+    "网点",
+    "branch_id",
+    "id",
+    lookup=Lookup("branches", "branch_id", "name_en", "name_zh"),
+)
+MANAGER = Dimension(
+    "manager",
+    "Relationship manager",
+    "客户经理",
+    "manager_id",
+    "id",
+    lookup=Lookup("managers", "manager_id", "name", "name"),
+)
+ORG = Hierarchy("org", "Organisation", "机构", ("region", "branch", "manager"))
+TIME = Hierarchy("time", "Time", "时间", ("year", "quarter", "month"))

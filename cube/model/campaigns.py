@@ -1,0 +1,107 @@
+"""Campaigns cube over ``campaign_contacts`` with the campaign and the customer's home org.
+
+Contact rate = contacted / targeted; success (response) rate = responded / contacted.
+"""
+
+from __future__ import annotations
+
+from cube.model.base import BRANCH, MANAGER, ORG, REGION, Cube, Dimension, Hierarchy, Lookup, Measure, Part
+
+
+def build(con):
+    """contacts x campaigns x customers(home branch, manager) x branches(region)."""
+    cc = con.table("campaign_contacts")
+    camp = con.table("campaigns").select("campaign_id", "product_id", "start_date")
+    cust = con.table("customers").select("customer_id", branch_id="home_branch_id", manager_id="manager_id")
+    br = con.table("branches").select("branch_id", "region_id")
+    j = cc.join(camp, "campaign_id").join(cust, "customer_id").join(br, "branch_id")
+    return j.mutate(start_month=j.start_date.truncate("M").cast("date"))
+
+
+M = Measure
+CUBE = Cube(
+    name="campaigns",
+    label_en="Campaigns",
+    label_zh="营销活动",
+    source="campaign_contacts",
+    build=build,
+    source_columns={
+        "campaign_contacts": (
+            "campaign_id",
+            "customer_id",
+            "channel_id",
+            "contacted_date",
+            "contacted",
+            "responded",
+            "response_amount",
+        ),
+        "campaigns": ("campaign_id", "product_id", "start_date", "cost"),
+        "customers": ("customer_id", "home_branch_id", "manager_id"),
+        "branches": ("branch_id", "region_id"),
+    },
+    security={"region": "region_id", "branch": "branch_id", "manager": "manager_id"},
+    measures=(
+        M("targeted", "Targeted", "目标客户数", "count", Part("count")),
+        M("contacted", "Contacted", "接触客户数", "count", Part("sum", "contacted")),
+        M("responded", "Responded", "响应客户数", "count", Part("sum", "responded")),
+        M("response_amount", "Response amount", "响应金额", "money", Part("sum", "response_amount")),
+        M("contact_rate", "Contact rate", "接触率", "percent", numerator="contacted", denominator="targeted"),
+        M(
+            "success_rate",
+            "Success rate",
+            "成功率",
+            "percent",
+            numerator="responded",
+            denominator="contacted",
+        ),
+        M(
+            "response_rate",
+            "Response rate",
+            "响应率",
+            "percent",
+            numerator="responded",
+            denominator="targeted",
+        ),
+    ),
+    dimensions=(
+        Dimension(
+            "campaign",
+            "Campaign",
+            "活动",
+            "campaign_id",
+            "id",
+            lookup=Lookup("campaigns", "campaign_id", "name_en", "name_zh"),
+        ),
+        Dimension("start_month", "Start month", "开始月份", "start_month", "month", is_time=True),
+        Dimension(
+            "channel",
+            "Channel",
+            "渠道",
+            "channel_id",
+            "id",
+            lookup=Lookup("channels", "channel_id", "name_en", "name_zh"),
+        ),
+        Dimension(
+            "product",
+            "Product",
+            "产品",
+            "product_id",
+            "id",
+            lookup=Lookup("products", "product_id", "name_en", "name_zh"),
+        ),
+        REGION,
+        BRANCH,
+        MANAGER,
+    ),
+    hierarchies=(ORG, Hierarchy("campaign", "Campaign", "活动", ("campaign",))),
+    detail_columns=(
+        "campaign_id",
+        "customer_id",
+        "channel_id",
+        "contacted_date",
+        "contacted",
+        "responded",
+        "response_amount",
+    ),
+    detail_order=("campaign_id", "customer_id"),
+)

@@ -1,0 +1,95 @@
+"""Customers cube over ``customer_month`` (one row per customer per month).
+
+Balances and customer counts are stocks (the last month of each period when months are not
+grouped); contribution, fees, transactions and new/lost customers are flows (they sum).
+"""
+
+from __future__ import annotations
+
+from cube.model import labels
+from cube.model.base import BRANCH, MANAGER, ORG, REGION, TIME, Cube, Dimension, Hierarchy, Measure, Part
+from cube.model.base import time_dimensions as _time
+
+M = Measure
+CUBE = Cube(
+    name="customers",
+    label_en="Customers",
+    label_zh="客户",
+    source="customer_month",
+    rollup_source="customer_month",
+    month_column="month_date",
+    security={"region": "region_id", "branch": "branch_id", "manager": "manager_id"},
+    measures=(
+        M("customers", "Customers", "客户数", "count", Part("count", None, stock=True)),
+        M("aum", "AUM", "管理资产(AUM)", "money", Part("sum", "aum", stock=True)),
+        M("deposits", "Deposits", "存款余额", "money", Part("sum", "deposit_balance", stock=True)),
+        M("investments", "Investments", "投资余额", "money", Part("sum", "investment_balance", stock=True)),
+        M("loans", "Loans", "贷款余额", "money", Part("sum", "loan_balance", stock=True)),
+        M(
+            "active_customers",
+            "Active customers",
+            "活跃客户数",
+            "count",
+            Part("sum", "is_active", stock=True),
+        ),
+        M(
+            "dormant_customers",
+            "Dormant customers",
+            "睡眠客户数",
+            "count",
+            Part("sum", "is_dormant", stock=True),
+        ),
+        M("contribution", "Contribution", "贡献", "money", Part("sum", "contribution")),
+        M("fee_income", "Fee income", "手续费收入", "money", Part("sum", "fee_income")),
+        M("balance_months", "AUM balance-months", "AUM日均余额累计", "money", Part("sum", "aum_adb")),
+        M("txn_count", "Transactions", "交易笔数", "count", Part("sum", "txn_count")),
+        M("txn_amount", "Transaction amount", "交易金额", "money", Part("sum", "txn_amount")),
+        M("new_customers", "New customers", "新增客户", "count", Part("sum", "is_new")),
+        M("lost_customers", "Lost customers", "流失客户", "count", Part("sum", "is_churned")),
+        M("avg_aum", "AUM per customer", "户均AUM", "money", numerator="aum", denominator="customers"),
+        M(
+            "active_rate",
+            "Active rate",
+            "活跃率",
+            "percent",
+            numerator="active_customers",
+            denominator="customers",
+        ),
+        M(
+            "contribution_rate",
+            "Contribution rate (monthly)",
+            "贡献率(月)",
+            "percent",
+            numerator="contribution",
+            denominator="balance_months",
+            description="Contribution over summed monthly average daily AUM balances.",
+        ),
+        M("aum_share", "Share of AUM", "AUM占比", "percent", share_of="aum"),
+        M("contribution_share", "Share of contribution", "贡献占比", "percent", share_of="contribution"),
+    ),
+    dimensions=(
+        *_time("month_date", with_year_columns=False),
+        REGION,
+        BRANCH,
+        MANAGER,
+        Dimension("gender", "Gender", "性别", "gender", values=labels.GENDER),
+        Dimension("age_band", "Age band", "年龄段", "age_band", values=labels.AGE_BAND),
+        Dimension("income_band", "Income band", "收入段", "income_band", values=labels.INCOME_BAND),
+        Dimension("occupation", "Occupation", "职业", "occupation", values=labels.OCCUPATION),
+        Dimension("tenure_band", "Tenure band", "客龄段", "tenure_band", values=labels.TENURE_BAND),
+    ),
+    hierarchies=(TIME, ORG, Hierarchy("demographics", "Demographics", "人口属性", ("age_band",))),
+    detail_columns=(
+        "month_date",
+        "customer_id",
+        "branch_id",
+        "manager_id",
+        "age_band",
+        "aum",
+        "deposit_balance",
+        "loan_balance",
+        "contribution",
+        "txn_count",
+    ),
+    detail_order=("month_date", "customer_id"),
+)

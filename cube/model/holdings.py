@@ -1,0 +1,94 @@
+"""Holdings cube: month-end product positions (``holdings``) with the product's category and
+the holder's org from ``customer_month``. Balances and holders are stocks."""
+
+from __future__ import annotations
+
+from cube.model import labels
+from cube.model.base import (
+    BRANCH,
+    MANAGER,
+    ORG,
+    REGION,
+    TIME,
+    Cube,
+    Dimension,
+    Hierarchy,
+    Lookup,
+    Measure,
+    Part,
+)
+from cube.model.base import time_dimensions as _time
+
+
+def build(con):
+    """holdings x products(category, balance_type) x customer_month(org) on month+customer."""
+    h = con.table("holdings")
+    p = con.table("products").select("product_id", "category", "balance_type")
+    cm = con.table("customer_month").select(
+        "month_date", "customer_id", "region_id", "branch_id", "manager_id"
+    )
+    j = h.join(p, "product_id").join(cm, ["month_date", "customer_id"])
+    return j
+
+
+M = Measure
+CUBE = Cube(
+    name="holdings",
+    label_en="Holdings",
+    label_zh="持有产品",
+    source="holdings",
+    build=build,
+    source_columns={
+        "holdings": ("month_date", "customer_id", "product_id", "balance", "avg_daily_balance"),
+        "products": ("product_id", "category", "balance_type"),
+        "customer_month": ("month_date", "customer_id", "region_id", "branch_id", "manager_id"),
+    },
+    month_column="month_date",
+    security={"region": "region_id", "branch": "branch_id", "manager": "manager_id", "category": "category"},
+    measures=(
+        M("balance", "Balance", "余额", "money", Part("sum", "balance", stock=True)),
+        M(
+            "avg_daily_balance",
+            "Average daily balance",
+            "日均余额",
+            "money",
+            Part("sum", "avg_daily_balance", stock=True),
+        ),
+        M("holdings", "Holdings", "持有笔数", "count", Part("count", None, stock=True)),
+        M("holders", "Holders", "持有客户数", "count", Part("count_distinct", "customer_id", stock=True)),
+        M(
+            "balance_per_holder",
+            "Balance per holder",
+            "户均余额",
+            "money",
+            numerator="balance",
+            denominator="holders",
+        ),
+        M("balance_share", "Share of balance", "余额占比", "percent", share_of="balance"),
+    ),
+    dimensions=(
+        *_time("month_date", with_year_columns=False),
+        REGION,
+        BRANCH,
+        MANAGER,
+        Dimension("balance_type", "Balance type", "余额类型", "balance_type", values=labels.BALANCE_TYPE),
+        Dimension(
+            "category",
+            "Product category",
+            "产品类别",
+            "category",
+            lookup=Lookup("products", "category", "category_name_en", "category_name_zh"),
+        ),
+        Dimension(
+            "product",
+            "Product",
+            "产品",
+            "product_id",
+            "id",
+            lookup=Lookup("products", "product_id", "name_en", "name_zh"),
+        ),
+    ),
+    hierarchies=(TIME, ORG, Hierarchy("product", "Product", "产品", ("category", "product"))),
+    detail_columns=("month_date", "customer_id", "product_id", "balance", "avg_daily_balance"),
+    detail_order=("month_date", "customer_id", "product_id"),
+)

@@ -1,0 +1,66 @@
+"""Bilingual display names of coded values that have no name table in the warehouse."""
+
+from __future__ import annotations
+
+GENDER = {"M": ("Male", "男"), "F": ("Female", "女")}
+AGE_BAND = {b: (b, b.replace("65+", "65岁以上")) for b in ("<25", "25-34", "35-44", "45-54", "55-64", "65+")}
+TENURE_BAND = {
+    "<1y": ("< 1 year", "1年以内"),
+    "1-3y": ("1-3 years", "1-3年"),
+    "3-5y": ("3-5 years", "3-5年"),
+    "5-10y": ("5-10 years", "5-10年"),
+    "10y+": ("10+ years", "10年以上"),
+}
+INCOME_BAND = {
+    "low": ("Low", "低收入"),
+    "lower_middle": ("Lower middle", "中低收入"),
+    "middle": ("Middle", "中等收入"),
+    "upper_middle": ("Upper middle", "中高收入"),
+    "high": ("High", "高收入"),
+}
+OCCUPATION = {
+    "civil_servant": ("Civil servant", "公务员"),
+    "professional": ("Professional", "专业人士"),
+    "enterprise_staff": ("Enterprise staff", "企业职员"),
+    "self_employed": ("Self-employed", "个体经营"),
+    "worker": ("Worker", "工人"),
+    "farmer": ("Farmer", "农民"),
+    "student": ("Student", "学生"),
+    "retired": ("Retired", "退休"),
+    "other": ("Other", "其他"),
+}
+TXN_TYPE = {
+    "deposit": ("Deposit", "存款"),
+    "withdrawal": ("Withdrawal", "取款"),
+    "transfer": ("Transfer", "转账"),
+    "payment": ("Payment", "缴费支付"),
+    "purchase": ("Purchase", "消费"),
+    "repayment": ("Repayment", "还款"),
+    "investment": ("Investment", "投资"),
+    "exchange": ("Exchange", "结售汇"),
+}
+WEEKDAY = {
+    str(i): (en, zh)
+    for i, en, zh in (
+        (1, "Monday", "星期一"),
+        (2, "Tuesday", "星期二"),
+        (3, "Wednesday", "星期三"),
+        (4, "Thursday", "星期四"),
+        (5, "Friday", "星期五"),
+        (6, "Saturday", "星期六"),
+        (7, "Sunday", "星期日"),
+    )
+}
+METRIC = {
+    "aum": ("AUM", "管理资产"),
+    "deposits": ("Deposits", "存款"),
+    "loans": ("Loans", "贷款"),
+    "contribution": ("Contribution", "贡献"),
+    "new_customers": ("New customers", "新增客户"),
+}
+BALANCE_TYPE = {
+    "deposit": ("Deposit", "存款类"),
+    "investment": ("Investment", "投资类"),
+    "loan": ("Loan", "贷款类"),
+    "none": ("No balance", "无余额"),
+}

@@ -1,0 +1,281 @@
+"""Behaviour segmentation: factors that explain behaviour, clusters of customers, named profiles.
+
+The pipeline a banker can follow: standardise the behaviour features; factor analysis with a
+varimax rotation condenses them into a few interpretable factors (each named after its top
+loadings, e.g. "digital use" or "credit"); k-means groups customers (k chosen by silhouette on a
+sample, or given); each cluster gets a profile in original units and a descriptive name from the
+features that set it apart. A 2-D projection (PCA) of the standardised features is kept for a
+scatter plot, and :func:`migration_matrix` counts customers moving between segments.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from factor_analyzer import FactorAnalyzer
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import StandardScaler
+
+# Above this many rows k-means runs in mini-batches (same objective, a fraction of the time).
+MINIBATCH_ROWS = 100_000
+
+
+class BehaviourSegmenter:
+    """Factor analysis plus k-means over behaviour features.
+
+    Parameters
+    ----------
+    features : sequence of str, optional
+        Columns to segment on; default every numeric column except ``customer_id`` and the
+        ``value_columns``.
+    n_factors : int
+        Factors to extract (varimax-rotated).
+    n_clusters : int, optional
+        Number of segments; ``None`` chooses it by silhouette over ``k_range``.
+    k_range : tuple of int
+        Smallest and largest k tried when choosing.
+    cluster_on : {"features", "factors"}
+        Cluster the standardised features (keeps every habit that separates groups) or the
+        factor scores (smoother, fewer dimensions).
+    sample_size : int
+        Rows used to fit factor analysis and to compute silhouettes (all rows are assigned).
+    value_columns : tuple of str
+        Columns in yuan used for each segment's share of AUM and contribution (not clustered).
+    random_state : int
+
+    Attributes
+    ----------
+    features_ : list of str
+    loadings_ : DataFrame
+        Features x factors, varimax-rotated loadings.
+    factor_names_ : list of str
+    n_clusters_ : int
+    silhouettes_ : dict of int -> float
+        Silhouette per k tried (empty if k was given).
+    labels_ : ndarray of int
+        Segment of each row of the fitted frame, numbered by size (0 = largest).
+    profiles_ : DataFrame
+        One row per segment: ``segment``, ``segment_name``, ``customers``, ``share``,
+        ``aum_share``, ``contribution_share``, ``top_features`` and the mean of every feature.
+    projection_ : DataFrame
+        ``x``, ``y`` (first two principal components) and ``segment`` for each row.
+    """
+
+    def __init__(
+        self,
+        features: list[str] | None = None,
+        n_factors: int = 4,
+        n_clusters: int | None = None,
+        k_range: tuple[int, int] = (3, 9),
+        cluster_on: str = "features",
+        sample_size: int = 10_000,
+        value_columns: tuple[str, str] = ("aum", "contribution"),
+        random_state: int = 0,
+    ):
+        self.features = features
+        self.n_factors = n_factors
+        self.n_clusters = n_clusters
+        self.k_range = k_range
+        self.cluster_on = cluster_on
+        self.sample_size = sample_size
+        self.value_columns = value_columns
+        self.random_state = random_state
+
+    # --- fitting ------------------------------------------------------------------------
+
+    def fit(self, X: pd.DataFrame) -> BehaviourSegmenter:
+        """Learn factors and segments from the customers in ``X`` (one row per customer)."""
+        if self.cluster_on not in ("features", "factors"):
+            raise ValueError("cluster_on must be 'features' or 'factors'")
+        skip = {"customer_id", *self.value_columns}
+        self.features_ = list(self.features or [c for c in X.columns if c not in skip and _numeric(X[c])])
+        if len(X) < 10 or not self.features_:
+            raise ValueError("need at least 10 rows and one numeric feature")
+        raw = X[self.features_].to_numpy(dtype=np.float64)
+        # Constant columns carry no information and break the correlation matrix.
+        varying = raw.std(axis=0) > 0
+        self.features_ = [f for f, v in zip(self.features_, varying, strict=True) if v]
+        raw = raw[:, varying]
+        self.scaler_ = StandardScaler().fit(raw)
+        z = self.scaler_.transform(raw)
+        rng = np.random.default_rng(self.random_state)
+        sample = rng.choice(len(z), min(self.sample_size, len(z)), replace=False)
+
+        self._fit_factors(z[sample])
+        space = z if self.cluster_on == "features" else self.factor_scores(X).to_numpy()
+        self.n_clusters_, self.silhouettes_ = self._choose_k(space, sample)
+        self.kmeans_ = self._kmeans(self.n_clusters_, len(space)).fit(space)
+        self.labels_ = self._renumber(self.kmeans_.labels_)
+
+        pca = PCA(n_components=2, random_state=self.random_state).fit(z[sample])
+        xy = pca.transform(z)
+        self.pca_ = pca
+        self.projection_ = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "segment": self.labels_})
+        self.profiles_ = self.profile(X, self.labels_)
+        return self
+
+    def _fit_factors(self, z: np.ndarray) -> None:
+        n_factors = min(self.n_factors, z.shape[1])
+        fa = FactorAnalyzer(n_factors=n_factors, rotation="varimax" if n_factors > 1 else None)
+        with warnings.catch_warnings():
+            # Near-collinear shares make the smc step fall back to a pseudo-inverse: expected.
+            warnings.simplefilter("ignore")
+            fa.fit(z)
+        names = [f"F{i + 1}" for i in range(n_factors)]
+        self.fa_ = fa
+        self.loadings_ = pd.DataFrame(fa.loadings_, index=self.features_, columns=names)
+        self.factor_names_ = [self._factor_name(self.loadings_[c]) for c in names]
+        self.loadings_.columns = self.factor_names_
+        self.factor_variance_ = pd.DataFrame(
+            np.vstack(fa.get_factor_variance()),
+            index=["variance", "proportion", "cumulative"],
+            columns=self.factor_names_,
+        )
+
+    @staticmethod
+    def _factor_name(loading: pd.Series) -> str:
+        top = loading.abs().sort_values(ascending=False).index[:2]
+        parts = [f"{'-' if loading[f] < 0 else ''}{_label(f)}" for f in top]
+        return " & ".join(parts)
+
+    def _kmeans(self, k: int, rows: int):
+        if rows > MINIBATCH_ROWS:
+            return MiniBatchKMeans(
+                n_clusters=k, batch_size=4096, n_init=3, random_state=self.random_state, max_no_improvement=20
+            )
+        return KMeans(n_clusters=k, n_init=4, random_state=self.random_state)
+
+    def _choose_k(self, space: np.ndarray, sample: np.ndarray) -> tuple[int, dict[int, float]]:
+        if self.n_clusters is not None:
+            return int(self.n_clusters), {}
+        part = space[sample]
+        scores = {}
+        for k in range(self.k_range[0], self.k_range[1] + 1):
+            labels = KMeans(n_clusters=k, n_init=3, random_state=self.random_state).fit_predict(part)
+            scores[k] = float(
+                silhouette_score(
+                    part, labels, sample_size=min(len(part), 5000), random_state=self.random_state
+                )
+            )
+        return max(scores, key=scores.get), scores
+
+    def _renumber(self, labels: np.ndarray) -> np.ndarray:
+        counts = np.bincount(labels, minlength=self.n_clusters_)
+        order = np.argsort(-counts, kind="stable")
+        self.relabel_ = np.empty_like(order)
+        self.relabel_[order] = np.arange(len(order))
+        return self.relabel_[labels]
+
+    # --- using a fitted segmenter -----------------------------------------------------------
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """Segment of each row of ``X`` (e.g. another period, for a migration matrix)."""
+        z = self.scaler_.transform(X[self.features_].to_numpy(dtype=np.float64))
+        space = z if self.cluster_on == "features" else self.factor_scores(X).to_numpy()
+        return self.relabel_[self.kmeans_.predict(space)]
+
+    def factor_scores(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Each row's score on every factor."""
+        z = self.scaler_.transform(X[self.features_].to_numpy(dtype=np.float64))
+        return pd.DataFrame(self.fa_.transform(z), columns=self.factor_names_, index=X.index)
+
+    def profile(self, X: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
+        """Per-segment profile in original units, with a generated descriptive name."""
+        frame = X[self.features_].astype(np.float64)
+        overall_mean = frame.mean()
+        overall_std = frame.std(ddof=0).replace(0, 1.0)
+        means = frame.groupby(labels).mean()
+        rows = []
+        aum, contribution = self.value_columns
+        for seg, mean in means.iterrows():
+            member = labels == seg
+            effect = (mean - overall_mean) / overall_std
+            top = effect.abs().sort_values(ascending=False).index[:3]
+            row = {
+                "segment": int(seg),
+                "customers": int(member.sum()),
+                "share": float(member.mean()),
+                "aum_share": _share(X, aum, member),
+                "contribution_share": _share(X, contribution, member),
+                "top_features": "; ".join(
+                    f"{f} {'+' if effect[f] > 0 else '-'}{abs(effect[f]):.1f}sd" for f in top
+                ),
+                "segment_name": self._segment_name(effect),
+            }
+            row.update({f: float(mean[f]) for f in self.features_})
+            rows.append(row)
+        profiles = pd.DataFrame(rows)
+        profiles["segment_name"] = _dedupe(profiles["segment_name"].tolist())
+        front = [
+            "segment",
+            "segment_name",
+            "customers",
+            "share",
+            "aum_share",
+            "contribution_share",
+            "top_features",
+        ]
+        return profiles[front + self.features_]
+
+    @staticmethod
+    def _segment_name(effect: pd.Series) -> str:
+        high = [f for f in effect.sort_values(ascending=False).index[:2] if effect[f] > 0.3]
+        low = [f for f in effect.sort_values().index[:1] if effect[f] < -0.3]
+        parts = [f"high {_label(f)}" for f in high] + [f"low {_label(f)}" for f in low]
+        return ", ".join(parts) if parts else "average"
+
+
+def migration_matrix(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Customers moving between segments from one period to the next.
+
+    Parameters
+    ----------
+    before, after : DataFrame
+        ``customer_id`` and ``segment`` for each period.
+
+    Returns
+    -------
+    DataFrame
+        Counts, rows = segment before, columns = segment after; customers present in only one
+        period appear under ``"new"`` (row) or ``"gone"`` (column).
+    """
+    merged = before[["customer_id", "segment"]].merge(
+        after[["customer_id", "segment"]], on="customer_id", how="outer", suffixes=("_before", "_after")
+    )
+    src = merged["segment_before"].astype("object").where(merged["segment_before"].notna(), "new")
+    dst = merged["segment_after"].astype("object").where(merged["segment_after"].notna(), "gone")
+    src = src.map(lambda v: v if v == "new" else int(v))
+    dst = dst.map(lambda v: v if v == "gone" else int(v))
+    return pd.crosstab(src.rename("before"), dst.rename("after"))
+
+
+def _numeric(col: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+
+
+def _share(X: pd.DataFrame, column: str, member: np.ndarray) -> float:
+    if column not in X.columns:
+        return float("nan")
+    values = X[column].to_numpy(dtype=np.float64)
+    total = values.sum()
+    return float(values[member].sum() / total) if total else float("nan")
+
+
+def _label(feature: str) -> str:
+    for prefix in ("share_", "has_", "log_"):
+        if feature.startswith(prefix):
+            feature = feature[len(prefix) :]
+    return feature.replace("_", " ")
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out

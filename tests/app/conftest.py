@@ -1,0 +1,66 @@
+"""Fixtures for the app tests: the one Dash app on the shared demo warehouse, signed-in
+HTTP clients per demo user, and headless Chromium options for dash[testing]."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+
+def pytest_setup_options():
+    """Chrome options for dash_duo: headless, and what Chromium needs to run as root in CI."""
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+        "--lang=en-US",
+    ):
+        options.add_argument(arg)
+    return options
+
+
+@pytest.fixture
+def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty MAMS_HOME for tests of the ops-store parts (users, throttle, audit)."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("MAMS_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def mams_app(demo_home: Path):
+    """The app module (imported once: Dash pages register globally), with the demo users."""
+    assert os.environ["MAMS_HOME"] == str(demo_home)
+    import app as app_module
+
+    app_module.prepare_demo(log=lambda _line: None)
+    return app_module
+
+
+def sign_in(app_module, username: str, lang: str = "en"):
+    """A Flask test client signed in as ``username`` (a demo user) in ``lang``."""
+    from auth.demo import DEMO_PASSWORDS
+
+    client = app_module.server.test_client()
+    response = client.post(
+        f"/login?lang={lang}", data={"username": username, "password": DEMO_PASSWORDS[username]}
+    )
+    assert response.status_code == 302, response.data
+    return client
+
+
+if os.environ.get("MAMS_DEBUG_HOME"):  # TEMPORARY local debugging override
+
+    @pytest.fixture(scope="session")
+    def demo_home() -> Path:
+        os.environ["MAMS_HOME"] = os.environ["MAMS_DEBUG_HOME"]
+        return Path(os.environ["MAMS_DEBUG_HOME"])

@@ -1,0 +1,43 @@
+"""Takes docs/branches.png: the Branches view, drilled into a region, in headless Chromium.
+
+Run by hand (not collected by pytest) against a running app: ``python app.py`` in one shell,
+then ``python -m tests.app.make_screenshot``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+from auth.demo import DEMO_PASSWORDS
+from tests.app.conftest import pytest_setup_options
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "branches.png"
+
+
+def main(base: str = "http://127.0.0.1:8050", user: str = "analyst", lang: str = "en") -> None:
+    options = pytest_setup_options()
+    options.add_argument("--window-size=1400,1900")
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        driver.get(f"{base}/login?lang={lang}")
+        driver.find_element(By.ID, "username").send_keys(user)
+        driver.find_element(By.ID, "password").send_keys(DEMO_PASSWORDS[user])
+        driver.find_element(By.ID, "login-submit").click()
+        time.sleep(2)
+        driver.get(f"{base}/branches")
+        time.sleep(6)
+        OUT.parent.mkdir(exist_ok=True)
+        driver.save_screenshot(str(OUT))
+        print(f"wrote {OUT}")
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

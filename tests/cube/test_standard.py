@@ -1,0 +1,38 @@
+"""The standard dashboard queries agree with an independent pandas computation, to the cent."""
+
+from __future__ import annotations
+
+import pytest
+
+from cube import engine
+from cube.api import Scope
+from cube.standard_queries import STANDARD_QUERIES
+from tests.cube import reference
+from tests.cube.helpers import assert_frames_match
+
+
+@pytest.fixture(scope="module")
+def customer_month(tiny_con):
+    return tiny_con.sql("SELECT * FROM customer_month").df()
+
+
+@pytest.mark.parametrize("sq", STANDARD_QUERIES, ids=lambda s: s.name)
+def test_standard_query_matches_pandas(sq, served, tiny_source, customer_month):
+    q = sq.query
+    got = engine.execute(q, Scope.all(), use_cache=False).frame
+    want = reference.evaluate(q, reference.flat(q.cube, tiny_source, customer_month))
+    assert len(got) > 0
+    assert_frames_match(got, want, q.dimensions, q.measures)
+
+
+def test_standard_queries_have_unique_names_and_cover_pages():
+    names = [s.name for s in STANDARD_QUERIES]
+    assert len(names) == len(set(names))
+    assert {s.page for s in STANDARD_QUERIES} >= {
+        "overview",
+        "customers",
+        "products",
+        "channels",
+        "branches",
+        "campaigns",
+    }
