@@ -58,7 +58,16 @@ def _setup(synthetic: int | None):
 
 
 def _raw_frames(con) -> dict:
-    names = ("regions", "branches", "managers", "products", "channels", "customers", "transactions", "holdings")
+    names = (
+        "regions",
+        "branches",
+        "managers",
+        "products",
+        "channels",
+        "customers",
+        "transactions",
+        "holdings",
+    )
     names += ("campaigns", "campaign_contacts", "branch_targets", "manager_targets")
     return {n: con.sql(f'SELECT * FROM "{n}"').df() for n in names}
 

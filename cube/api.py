@@ -77,10 +77,12 @@ class Query:
     offset: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("measures", "dimensions", "filters", "sort"):
+        for name in ("measures", "dimensions", "filters"):
             val = getattr(self, name)
             if not isinstance(val, tuple):
-                object.__setattr__(self, name, tuple(tuple(v) if name == "sort" else v for v in val))
+                object.__setattr__(self, name, tuple(val))
+        # sort items may arrive as lists (e.g. from JSON); keep the query hashable
+        object.__setattr__(self, "sort", tuple(tuple(v) for v in self.sort))
 
 
 @dataclass(frozen=True)

@@ -255,7 +255,8 @@ def compile_query(query: Query, scope: Scope, con: Any | None = None, route: boo
                 "min": lambda c=c, w=where: c.min(where=w),
             }[p.agg]()
         if p.agg in ("count", "count_distinct"):
-            metrics[p.key] = agg.cast("int64")
+            # a count over no rows is 0 whether it is counted or summed from a rollup
+            metrics[p.key] = agg.cast("int64").coalesce(0)
         else:
             metrics[p.key] = _as_count(agg, col)
     keys = [dim_alias[q] for q in query.dimensions]

@@ -155,14 +155,17 @@ def attainment(query: Query, scope: Scope, lang: str, use_cache: bool) -> Result
     )
     actual = engine.execute(actual_q, scope, lang, use_cache)
     target = engine.execute(target_q, scope, lang, use_cache)
-    tf = target.frame[[*target_q.dimensions, *target_q.measures]].rename(
-        columns=dict(zip(target_q.dimensions, query.dimensions, strict=True))
-    )
+    # Target columns are always "targets.<metric>", whichever targets cube answered.
+    renames = dict(zip(target_q.dimensions, query.dimensions, strict=True))
+    renames.update({f"{tcube}.{m}": f"targets.{m}" for m in TARGET_METRICS})
+    tf = target.frame[[*target_q.dimensions, *target_q.measures]].rename(columns=renames)
     keys = list(query.dimensions)
     frame = actual.frame.merge(tf, on=keys, how="left") if keys else pd.concat([actual.frame, tf], axis=1)
-    cols = {**actual.columns, **{k: v for k, v in target.columns.items() if k in target_q.measures}}
+    cols = dict(actual.columns)
     for m in TARGET_METRICS:
-        tv = frame[f"{tcube}.{m}"].astype("float64")
+        info = target.columns[f"{tcube}.{m}"]
+        cols[f"targets.{m}"] = ColumnInfo(f"targets.{m}", "measure", info.label_en, info.label_zh, info.fmt)
+        tv = frame[f"targets.{m}"].astype("float64")
         frame[f"{m}.attainment"] = frame[f"customers.{m}"].astype("float64") / tv.where(tv != 0)
         cols[f"{m}.attainment"] = ColumnInfo(
             f"{m}.attainment", "measure", f"{m} attainment", f"{m}达成率", "percent"

@@ -172,7 +172,8 @@ def build_customer_month(con: duckdb.DuckDBPyConnection, first: dt.date, last: d
                    sum(x.avg_daily_balance) FILTER (WHERE p.balance_type IN ('deposit', 'investment'))
                        AS aum_adb,
                    sum(x.avg_daily_balance * p.margin_rate / 12) AS margin,
-                   count(DISTINCT x.product_id) AS product_count
+                   -- (month, customer, product) is the validated key: count(*) is the distinct count.
+                   count(*) AS product_count
             FROM holdings x JOIN products p ON p.product_id = x.product_id
             GROUP BY x.month_date, x.customer_id),
         t AS (

@@ -64,7 +64,10 @@ class ScoringModel:
         for name in self.feature_names_:
             col = X[name]
             if name in self.categories_:
-                out[name] = pd.Categorical(col.astype("string"), categories=self.categories_[name])
+                levels = self.categories_[name]
+                text = col.astype("string")
+                # Levels unseen in fit count as missing (the trees send them to a learned side).
+                out[name] = pd.Categorical(text.where(text.isin(levels)), categories=levels)
             else:
                 out[name] = pd.to_numeric(col, errors="coerce").astype(np.float64)
         return pd.DataFrame(out, index=X.index)

@@ -10,13 +10,10 @@ scatter plot, and :func:`migration_matrix` counts customers moving between segme
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
-from factor_analyzer import FactorAnalyzer
 from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.decomposition import PCA
+from sklearn.decomposition import PCA, FactorAnalysis
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
@@ -119,19 +116,27 @@ class BehaviourSegmenter:
         return self
 
     def _fit_factors(self, z: np.ndarray) -> None:
+        # scikit-learn's FactorAnalysis (maximum likelihood, varimax rotation) rather than
+        # factor_analyzer, whose fit calls check_array(force_all_finite=...), removed in
+        # scikit-learn 1.8: it fails on the pinned scikit-learn 1.9.
         n_factors = min(self.n_factors, z.shape[1])
-        fa = FactorAnalyzer(n_factors=n_factors, rotation="varimax" if n_factors > 1 else None)
-        with warnings.catch_warnings():
-            # Near-collinear shares make the smc step fall back to a pseudo-inverse: expected.
-            warnings.simplefilter("ignore")
-            fa.fit(z)
+        fa = FactorAnalysis(
+            n_components=n_factors,
+            rotation="varimax" if n_factors > 1 else None,
+            random_state=self.random_state,
+        ).fit(z)
         names = [f"F{i + 1}" for i in range(n_factors)]
         self.fa_ = fa
-        self.loadings_ = pd.DataFrame(fa.loadings_, index=self.features_, columns=names)
-        self.factor_names_ = [self._factor_name(self.loadings_[c]) for c in names]
+        self.loadings_ = pd.DataFrame(fa.components_.T, index=self.features_, columns=names)
+        # Order factors by the variance they explain, so F1 is the most important.
+        ss = (self.loadings_**2).sum().sort_values(ascending=False)
+        self._factor_order = [names.index(c) for c in ss.index]
+        self.loadings_ = self.loadings_[ss.index]
+        self.factor_names_ = _dedupe([self._factor_name(self.loadings_[c]) for c in ss.index])
         self.loadings_.columns = self.factor_names_
+        proportion = ss.to_numpy() / z.shape[1]
         self.factor_variance_ = pd.DataFrame(
-            np.vstack(fa.get_factor_variance()),
+            [ss.to_numpy(), proportion, np.cumsum(proportion)],
             index=["variance", "proportion", "cumulative"],
             columns=self.factor_names_,
         )
@@ -181,7 +186,8 @@ class BehaviourSegmenter:
     def factor_scores(self, X: pd.DataFrame) -> pd.DataFrame:
         """Each row's score on every factor."""
         z = self.scaler_.transform(X[self.features_].to_numpy(dtype=np.float64))
-        return pd.DataFrame(self.fa_.transform(z), columns=self.factor_names_, index=X.index)
+        scores = self.fa_.transform(z)[:, self._factor_order]
+        return pd.DataFrame(scores, columns=self.factor_names_, index=X.index)
 
     def profile(self, X: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
         """Per-segment profile in original units, with a generated descriptive name."""

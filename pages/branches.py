@@ -143,15 +143,12 @@ def _targets_section(node: bd.Node, period: str, lang: str):
     }
     return section(
         t("branches.targets", lang),
-        dbc.Row(
+        html.Div(
             [
-                dbc.Col(link_table(shown, headers, "", "", Ids.targets), md=6),
-                dbc.Col(
-                    dcc.Graph(
-                        figure=attainment_bars(frame.fillna({"attainment": 0}), "label", "attainment"),
-                        config={"displayModeBar": False},
-                    ),
-                    md=6,
+                link_table(shown, headers, "", "", Ids.targets),
+                dcc.Graph(
+                    figure=attainment_bars(frame.fillna({"attainment": 0}), "label", "attainment"),
+                    config={"displayModeBar": False},
                 ),
             ]
         ),

@@ -56,11 +56,3 @@ def sign_in(app_module, username: str, lang: str = "en"):
     )
     assert response.status_code == 302, response.data
     return client
-
-
-if os.environ.get("MAMS_DEBUG_HOME"):  # TEMPORARY local debugging override
-
-    @pytest.fixture(scope="session")
-    def demo_home() -> Path:
-        os.environ["MAMS_HOME"] = os.environ["MAMS_DEBUG_HOME"]
-        return Path(os.environ["MAMS_DEBUG_HOME"])

@@ -20,7 +20,9 @@ from tests.app.conftest import pytest_setup_options
 OUT = Path(__file__).resolve().parents[2] / "docs" / "branches.png"
 
 
-def main(base: str = "http://127.0.0.1:8050", user: str = "analyst", lang: str = "en") -> None:
+def main(
+    base: str = "http://127.0.0.1:8050", user: str = "analyst", lang: str = "en", path: str = "/branches"
+) -> None:
     options = pytest_setup_options()
     options.add_argument("--window-size=1400,1900")
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
@@ -30,7 +32,7 @@ def main(base: str = "http://127.0.0.1:8050", user: str = "analyst", lang: str =
         driver.find_element(By.ID, "password").send_keys(DEMO_PASSWORDS[user])
         driver.find_element(By.ID, "login-submit").click()
         time.sleep(2)
-        driver.get(f"{base}/branches")
+        driver.get(f"{base}{path}")
         time.sleep(6)
         OUT.parent.mkdir(exist_ok=True)
         driver.save_screenshot(str(OUT))

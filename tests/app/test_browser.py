@@ -3,6 +3,7 @@ back, check the bars against pandas over the generated Parquet, and switch the l
 
 from __future__ import annotations
 
+import functools
 import time
 
 import pandas as pd
@@ -17,13 +18,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 BARS_JS = "var g = document.querySelector('#branches--bars .js-plotly-plot'); return g ? g.data[0] : null;"
 
 
+@functools.cache
+def _read(folder, name: str) -> pd.DataFrame:
+    return pd.read_parquet(folder / f"{name}.parquet")
+
+
 def expected_aum(demo_source, level: str, **where) -> pd.Series:
     """AUM (month-end deposit + investment balances) per unit in the latest month, from the
     generated Parquet with pandas: independent of the warehouse and the cube."""
-    holdings = pd.read_parquet(demo_source / "holdings.parquet")
-    products = pd.read_parquet(demo_source / "products.parquet")
-    customers = pd.read_parquet(demo_source / "customers.parquet")
-    branches = pd.read_parquet(demo_source / "branches.parquet")
+    holdings, products, customers, branches = (
+        _read(demo_source, name) for name in ("holdings", "products", "customers", "branches")
+    )
     latest = holdings[holdings["month_date"] == holdings["month_date"].max()]
     aum_products = products.loc[products["balance_type"].isin(["deposit", "investment"]), "product_id"]
     latest = latest[latest["product_id"].isin(aum_products)]

@@ -134,6 +134,10 @@ def test_attainment(served):
         Query("customers", (), ("customers.manager",)), Scope.of("manager", 5), use_cache=False
     )
     assert "manager_targets" in rm.served_by and rm.frame["customers.manager"].tolist() == [5]
+    mt = served.sql(
+        "SELECT sum(target_value) FROM manager_targets WHERE manager_id = 5 AND metric = 'contribution'"
+    )
+    assert rm.frame["targets.contribution"].iloc[0] == pytest.approx(mt.fetchone()[0])
 
 
 def test_result_metadata(served):

@@ -134,3 +134,18 @@ def test_roles_map_to_scopes():
     assert Scope.for_role("branch_manager", branch_id=4) == Scope.of("branch", 4)
     assert Scope.for_role("relationship_manager") == Scope.none()
     assert Scope.for_role("nobody") == Scope.none()
+
+
+def test_filter_values_are_literals_not_sql(served):
+    q = Query("customers", ("customers.customers",), ("customers.gender",))
+    sneaky = Query(q.cube, q.measures, q.dimensions, (Filter("customers.gender", "eq", ("F' OR '1'='1",)),))
+    assert engine.execute(sneaky, Scope.all(), use_cache=False).frame.empty
+    contains = Query(
+        "transactions",
+        ("transactions.txn_count",),
+        ("transactions.channel_type",),
+        (Filter("transactions.channel_type", "contains", ("DIGI",)),),
+    )
+    assert engine.execute(contains, Scope.all(), use_cache=False).frame[
+        "transactions.channel_type"
+    ].tolist() == ["digital"]

@@ -9,6 +9,7 @@ from cube.api import Scope
 from cube.standard_queries import STANDARD_QUERIES
 from tests.cube.helpers import assert_frames_match
 
+
 @pytest.mark.spark
 @pytest.mark.slow
 def test_standard_suite_identical_on_spark_and_duckdb(tiny_con):
