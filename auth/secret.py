@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 
 from data import paths
 
@@ -24,4 +25,10 @@ def secret_key() -> str:
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_hex(32))
     path.chmod(0o600)
-    return path.read_text().strip()
+    # Another worker may have created the file an instant before writing it: wait for the key.
+    for _ in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.1)
+    raise RuntimeError(f"{path} is empty: delete it and start again")

@@ -74,16 +74,22 @@ class People:
     activity: np.ndarray  # (n, M) multiplier of the transaction rate
     balance_factor: np.ndarray  # (n, M) multiplier of balances
     response_logit: np.ndarray  # campaign response propensity before a campaign's own intercept
+    birth: np.ndarray  # datetime64[D]
+    occupation: np.ndarray  # occupation codes
+    prior_products: np.ndarray  # categories held before any campaign take-up
 
     @property
     def n(self) -> int:
         return len(self.ids)
 
 
+ABRUPT_CHURN_SHARE = 0.15  # churners who close without a prior decline
+DIP_SHARE = 0.06  # non-churners whose balances and activity dip for 3-5 months, then recover
+
 # Campaign response drivers (logit scale), recorded in the ground truth.
 RESPONSE_DRIVERS = {
     "income_band": {"direction": "positive", "coef_per_band": 0.55},
-    "age": {"direction": "negative", "coef_per_year": -0.035, "centre": 40},
+    "age": {"direction": "negative", "coef_per_year": -0.05, "centre": 40},
     "product_count": {"direction": "positive", "coef_per_product": 0.30, "centre": 3},
     "segment": {"affluent_investors": 0.6, "low_engagement_mass": -0.7},
 }
@@ -131,7 +137,15 @@ def draw_people(rng: np.random.Generator, first_id: int, n: int, org: Org, perio
     months = np.arange(m_count)[None, :]
     alive = (months >= open_m[:, None]) & (months <= close_m[:, None])
     to_close = (close_m[:, None] - months) / (lead[:, None] + 1.0)
-    decline = np.where(churner[:, None] & (to_close < 1), 0.1 + 0.9 * np.clip(to_close, 0, 1), 1.0)
+    # Most churners fade out first; some leave abruptly, with no warning in the data.
+    fades = churner & (rng.random(n) >= ABRUPT_CHURN_SHARE)
+    decline = np.where(fades[:, None] & (to_close < 1), 0.1 + 0.9 * np.clip(to_close, 0, 1), 1.0)
+    # False alarms: some loyal customers go through a dip of a few months and then recover.
+    dip_start = open_m + (rng.random(n) * np.maximum(m_count - open_m, 1)).astype(int)
+    dip_len = rng.integers(3, 6, n)
+    dipper = ~churner & ~dormant & (rng.random(n) < DIP_SHARE)
+    in_dip = dipper[:, None] & (months >= dip_start[:, None]) & (months < (dip_start + dip_len)[:, None])
+    decline = decline * np.where(in_dip, 0.35, 1.0)
     activity = alive * decline * (months < dormant_m[:, None])
     walk = np.exp(np.cumsum(rng.normal(0.003, 0.035, (n, m_count)), axis=1))
     silent = np.where(months >= dormant_m[:, None], 0.88 ** (months - dormant_m[:, None] + 1), 1.0)
@@ -176,9 +190,10 @@ def draw_people(rng: np.random.Generator, first_id: int, n: int, org: Org, perio
         activity=activity,
         balance_factor=balance_factor,
         response_logit=response_logit,
+        birth=birth,
+        occupation=occupation,
+        prior_products=held.sum(1),
     )
-    people.birth = birth  # type: ignore[attr-defined]
-    people.occupation = occupation  # type: ignore[attr-defined]
     return people
 
 
@@ -249,7 +264,7 @@ def customers_table(rng: np.random.Generator, people: People, org: Org, period: 
     """The customers rows of a chunk."""
     n = people.n
     female = rng.random(n) < 0.51
-    birth = people.birth  # type: ignore[attr-defined]
+    birth = people.birth
     signed = rng.random(n) < np.array([0.7, 0.35, 0.8, 0.6, 0.55, 0.15])[people.segment]
     grade = np.clip(np.round(rng.normal(3.2 - 0.5 * people.income, 1.0)), 0, 6).astype(int)
     status = np.where(people.churner, "closed", np.where(people.dormant, "dormant", "active"))
@@ -262,7 +277,7 @@ def customers_table(rng: np.random.Generator, people: People, org: Org, period: 
             "id_card_no": id_numbers(rng, org.branch_area[people.branch], birth, female).tolist(),
             "gender": np.where(female, "F", "M").tolist(),
             "birth_date": birth.astype("datetime64[D]"),
-            "occupation": people.occupation.tolist(),  # type: ignore[attr-defined]
+            "occupation": people.occupation.tolist(),
             "income_band": np.array(contract.INCOME_BANDS)[people.income].tolist(),
             "city": org.branch_city_zh[people.branch].tolist(),
             "home_branch_id": org.branch_ids[people.branch],

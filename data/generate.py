@@ -15,6 +15,7 @@ decline, dormancy, campaign response drivers and channel anomalies (see ``ground
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 import time
@@ -41,7 +42,15 @@ from data.gen_activity import (
     transactions_table,
 )
 from data.gen_org import Org, build_org
-from data.gen_people import RESPONSE_DRIVERS, Period, customers_table, draw_people
+from data.gen_people import (
+    ABRUPT_CHURN_SHARE,
+    DIP_SHARE,
+    RESPONSE_DRIVERS,
+    People,
+    Period,
+    customers_table,
+    draw_people,
+)
 from data.gen_util import round2, schema, to_table
 
 CHUNK = 20_000
@@ -244,7 +253,7 @@ def _campaigns_table(campaigns: list[Campaign], contacted: np.ndarray) -> pa.Tab
 
 
 def _plan_anomalies(rng: np.random.Generator, org: Org, period: Period) -> list[Anomaly]:
-    """Two ATM outages at outlets (a week), a mobile surge (x3, three days), a POS surge (x2, two days)."""
+    """Two ATM outages at outlets (a week), a mobile surge (x3, three days), a POS surge (x3, three days)."""
     order = np.argsort(-org.branch_weight)
     outlets = [int(b) for b in order if org.branch_is_outlet[b]][:6] or [int(order[-1])]
     big = [int(b) for b in order[:5]]
@@ -253,7 +262,7 @@ def _plan_anomalies(rng: np.random.Generator, org: Org, period: Period) -> list[
         ("atm_outage", outlets[0], "atm", 7, 0.0),
         ("atm_outage", outlets[min(1, len(outlets) - 1)], "atm", 7, 0.0),
         ("mobile_surge", big[0], "mobile_banking", 3, 3.0),
-        ("pos_surge", big[min(1, len(big) - 1)], "pos", 2, 2.0),
+        ("pos_surge", big[min(1, len(big) - 1)], "pos", 3, 3.0),
     ]
     out = []
     for kind, b, channel, days, factor in plans:
@@ -266,7 +275,12 @@ def _plan_anomalies(rng: np.random.Generator, org: Org, period: Period) -> list[
 
 
 def _accumulate_actuals(
-    people, period: Period, hold: dict, tx: dict, branch_actual: np.ndarray, manager_actual: np.ndarray
+    people: People,
+    period: Period,
+    hold: dict,
+    tx: dict,
+    branch_actual: np.ndarray,
+    manager_actual: np.ndarray,
 ) -> None:
     """Add a chunk's month-end balances, contribution and new customers to the per-unit actuals."""
     m_count = period.months
@@ -314,7 +328,7 @@ def _targets_table(
 # --- ground truth --------------------------------------------------------------------------
 
 
-def _customer_truth(people, period: Period) -> pa.Table:
+def _customer_truth(people: People, period: Period) -> pa.Table:
     churn_month = np.where(
         people.churner,
         period.month_start[np.minimum(people.close_m, period.months - 1)],
@@ -336,17 +350,22 @@ def _customer_truth(people, period: Period) -> pa.Table:
             "dormant_since": pa.array(dormant_since.astype("datetime64[D]"), pa.date32(), from_pandas=True),
             "income_index": pa.array(people.income, pa.int32()),
             "age": pa.array(people.age, pa.int32()),
-            "product_count": pa.array(people.held.sum(1), pa.int32()),
+            "product_count": pa.array(people.prior_products, pa.int32()),  # before campaign take-up
             "response_logit": pa.array(np.round(people.response_logit, 6), pa.float64()),
             "txn_rate": pa.array(np.round(people.rate, 6), pa.float64()),
         }
     )
 
 
-def _pair_lifts(out_dir: Path, customer_truth: pa.Table) -> list[dict]:
+def _pair_lifts(out_dir: Path, period: Period) -> list[dict]:
     """Observed lift of each planted pair in the final month's holdings (customers holding both)."""
-    hold = pq.read_table(out_dir / "holdings.parquet", columns=["month_date", "customer_id", "product_id"])
-    last = hold.filter(pa.compute.equal(hold["month_date"], pa.compute.max(hold["month_date"])))
+    # Read back only the last month (row-group statistics skip the rest), so 1M customers stay cheap.
+    last_month = period.month_start[-2].astype(dt.date)
+    last = pq.read_table(
+        out_dir / "holdings.parquet",
+        columns=["customer_id", "product_id"],
+        filters=[("month_date", "=", last_month)],
+    )
     cust = last["customer_id"].to_numpy()
     prod = last["product_id"].to_numpy()
     codes = [p[0] for p in ref.PRODUCTS]
@@ -379,10 +398,12 @@ def _ground_truth(
              "log_aum_mean": ref.SEGMENT_AUM[i][0], "txn_per_month": ref.SEGMENT_TXN_RATE[i]}
             for i, name in enumerate(ref.SEGMENT_NAMES)
         ],
-        "affinity_pairs": _pair_lifts(out_dir, customer_truth),
+        "affinity_pairs": _pair_lifts(out_dir, period),
         "churn": {
             "rate": round(float(churn.mean()), 4),
             "decline_months": [3, 6],
+            "abrupt_share": ABRUPT_CHURN_SHARE,
+            "false_alarm_dip_share": DIP_SHARE,
             "mechanism": "balances and transaction activity fall linearly to ~10% over the lead months "
             "before "
             "close_date; holdings stop at the month before closing",

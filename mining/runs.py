@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from data import ops_store, paths, warehouse
 from mining import features
@@ -149,7 +150,8 @@ def run(
     kind : str
         One of :data:`KINDS`.
     params : dict, optional
-        Model parameters (see each ``_run_<kind>``); ``random_state`` defaults to 0.
+        Model parameters (see each ``_run_<kind>``); ``random_state`` defaults to 0 and
+        ``threads`` (CPU threads for the model libraries) to 1.
     progress : callable, optional
         Called with (fraction 0-1, message).
     cancel : threading.Event or callable, optional
@@ -182,10 +184,13 @@ def run(
     started = time.perf_counter()
     try:
         db = warehouse.open_readonly(threads=2, memory_limit="4GB")
-        try:
-            metrics = KINDS[kind](db.cursor(), ctx)
-        finally:
-            db.close()
+        # Background jobs share a small server with the web workers: OpenMP/BLAS threads beyond
+        # the cores given spin against each other (a 1 s fit took 80 s under load here).
+        with threadpool_limits(limits=params.get("threads", 1)):
+            try:
+                metrics = KINDS[kind](db.cursor(), ctx)
+            finally:
+                db.close()
         metrics["seconds"] = round(time.perf_counter() - started, 3)
         ctx.progress(1.0, "done")
     except Cancelled as exc:

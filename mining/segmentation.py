@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.decomposition import PCA, FactorAnalysis
+from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
@@ -116,27 +116,31 @@ class BehaviourSegmenter:
         return self
 
     def _fit_factors(self, z: np.ndarray) -> None:
-        # scikit-learn's FactorAnalysis (maximum likelihood, varimax rotation) rather than
-        # factor_analyzer, whose fit calls check_array(force_all_finite=...), removed in
-        # scikit-learn 1.8: it fails on the pinned scikit-learn 1.9.
+        # Principal-component factor extraction with a varimax rotation: closed form, so it
+        # takes milliseconds at any scale. factor_analyzer fails on the pinned scikit-learn
+        # (it passes check_array(force_all_finite=...), removed in 1.8), and scikit-learn's
+        # iterative FactorAnalysis took minutes on a 10k sample of these near-collinear shares.
         n_factors = min(self.n_factors, z.shape[1])
-        fa = FactorAnalysis(
-            n_components=n_factors,
-            rotation="varimax" if n_factors > 1 else None,
-            random_state=self.random_state,
-        ).fit(z)
-        names = [f"F{i + 1}" for i in range(n_factors)]
-        self.fa_ = fa
-        self.loadings_ = pd.DataFrame(fa.components_.T, index=self.features_, columns=names)
-        # Order factors by the variance they explain, so F1 is the most important.
-        ss = (self.loadings_**2).sum().sort_values(ascending=False)
-        self._factor_order = [names.index(c) for c in ss.index]
-        self.loadings_ = self.loadings_[ss.index]
-        self.factor_names_ = _dedupe([self._factor_name(self.loadings_[c]) for c in ss.index])
-        self.loadings_.columns = self.factor_names_
-        proportion = ss.to_numpy() / z.shape[1]
+        corr = np.corrcoef(z, rowvar=False)
+        values, vectors = np.linalg.eigh(corr)
+        top = np.argsort(values)[::-1][:n_factors]
+        loadings = vectors[:, top] * np.sqrt(np.clip(values[top], 0, None))
+        if n_factors > 1:
+            loadings = varimax(loadings)
+        # Sign so each factor's largest loading is positive, then order by variance explained.
+        loadings *= np.sign(loadings[np.abs(loadings).argmax(axis=0), np.arange(n_factors)])
+        ss = (loadings**2).sum(axis=0)
+        order = np.argsort(-ss, kind="stable")
+        loadings, ss = loadings[:, order], ss[order]
+        # Regression (Thurstone) scoring weights; pinv because shares can be near-collinear.
+        self.score_weights_ = np.linalg.pinv(corr) @ loadings
+        self.factor_names_ = _dedupe(
+            [self._factor_name(pd.Series(loadings[:, i], index=self.features_)) for i in range(n_factors)]
+        )
+        self.loadings_ = pd.DataFrame(loadings, index=self.features_, columns=self.factor_names_)
+        proportion = ss / z.shape[1]
         self.factor_variance_ = pd.DataFrame(
-            [ss.to_numpy(), proportion, np.cumsum(proportion)],
+            [ss, proportion, np.cumsum(proportion)],
             index=["variance", "proportion", "cumulative"],
             columns=self.factor_names_,
         )
@@ -186,8 +190,7 @@ class BehaviourSegmenter:
     def factor_scores(self, X: pd.DataFrame) -> pd.DataFrame:
         """Each row's score on every factor."""
         z = self.scaler_.transform(X[self.features_].to_numpy(dtype=np.float64))
-        scores = self.fa_.transform(z)[:, self._factor_order]
-        return pd.DataFrame(scores, columns=self.factor_names_, index=X.index)
+        return pd.DataFrame(z @ self.score_weights_, columns=self.factor_names_, index=X.index)
 
     def profile(self, X: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
         """Per-segment profile in original units, with a generated descriptive name."""
@@ -235,6 +238,21 @@ class BehaviourSegmenter:
         return ", ".join(parts) if parts else "average"
 
 
+def varimax(loadings: np.ndarray, max_iter: int = 100, tol: float = 1e-8) -> np.ndarray:
+    """Varimax rotation of a loadings matrix (Kaiser 1958), the classic SVD iteration."""
+    p, k = loadings.shape
+    rotation = np.eye(k)
+    objective = 0.0
+    for _ in range(max_iter):
+        rotated = loadings @ rotation
+        u, s, vt = np.linalg.svd(loadings.T @ (rotated**3 - rotated @ np.diag((rotated**2).sum(axis=0)) / p))
+        rotation = u @ vt
+        if s.sum() < objective * (1 + tol):
+            break
+        objective = s.sum()
+    return loadings @ rotation
+
+
 def migration_matrix(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     """Customers moving between segments from one period to the next.
 
@@ -246,16 +264,16 @@ def migration_matrix(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Counts, rows = segment before, columns = segment after; customers present in only one
-        period appear under ``"new"`` (row) or ``"gone"`` (column).
+        Counts, rows = segment before, columns = segment after, labelled by the segment number
+        as text; customers present in only one period appear under ``"new"`` (row) or
+        ``"gone"`` (column).
     """
     merged = before[["customer_id", "segment"]].merge(
         after[["customer_id", "segment"]], on="customer_id", how="outer", suffixes=("_before", "_after")
     )
-    src = merged["segment_before"].astype("object").where(merged["segment_before"].notna(), "new")
-    dst = merged["segment_after"].astype("object").where(merged["segment_after"].notna(), "gone")
-    src = src.map(lambda v: v if v == "new" else int(v))
-    dst = dst.map(lambda v: v if v == "gone" else int(v))
+    # Labels are text ("0", "1", ..., "new", "gone") so the table has one column type.
+    src = merged["segment_before"].map(lambda v: "new" if pd.isna(v) else str(int(v)))
+    dst = merged["segment_after"].map(lambda v: "gone" if pd.isna(v) else str(int(v)))
     return pd.crosstab(src.rename("before"), dst.rename("after"))
 
 

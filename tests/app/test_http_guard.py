@@ -261,3 +261,10 @@ def test_language_switch_is_kept_in_the_session_and_returns_to_the_page(mams_app
     assert "网点" in layout and ">Branches<" not in layout
     off_site = client.get("/lang/en", headers={"Referer": "http://evil.example/x"})
     assert off_site.headers["Location"] == "/"
+
+
+def test_branches_view_in_chinese_formats_money_in_wan_and_yi(mams_app):
+    client = sign_in(mams_app, "analyst", lang="zh")
+    body = client.post("/_dash-update-component", json=router_payload("/branches", "")).get_data(as_text=True)
+    assert "网点经营分析" in body and "Branch performance" not in body
+    assert "万" in body or "亿" in body

@@ -293,3 +293,22 @@ def test_command_line_writes_every_table(tmp_path: Path) -> None:
     assert truth.num_rows == 300
     months = pq.read_table(tmp_path / "holdings.parquet")["month_date"].to_pylist()
     assert str(min(months)) == "2024-12-01" and str(max(months)) == "2025-02-01"
+
+
+def test_campaign_response_follows_the_recorded_drivers(
+    gen_dirs: dict[str, Path], con: duckdb.DuckDBPyConnection
+) -> None:
+    truth = json.loads((gen_dirs["a"] / "_truth" / "ground_truth.json").read_text(encoding="utf-8"))
+    drivers = truth["response_drivers"]
+    assert drivers["income_band"]["direction"] == "positive" and drivers["age"]["direction"] == "negative"
+    from sklearn.linear_model import LogisticRegression
+
+    x = con.execute(
+        """SELECT c.responded::INT AS y, t.income_index, t.age, t.product_count
+           FROM campaign_contacts c JOIN truth t USING (customer_id) WHERE c.contacted"""
+    ).fetchnumpy()
+    assert x["y"].sum() >= 30
+    features = np.column_stack([x[k] for k in ("income_index", "age", "product_count")]).astype(float)
+    features = (features - features.mean(0)) / features.std(0)
+    income, age, products = LogisticRegression().fit(features, x["y"]).coef_[0]
+    assert income > 0.2 and age < -0.1 and products > 0.1

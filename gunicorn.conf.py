@@ -1,0 +1,15 @@
+"""Gunicorn settings: `gunicorn app:server -w 4` picks this file up from the working folder.
+
+The demo warehouse and users are prepared once, before any worker starts, in a child process:
+the master then holds no open database that forked workers could inherit, and the workers
+only ever open the warehouse read-only instead of racing to build it.
+"""
+
+import subprocess
+import sys
+
+bind = "127.0.0.1:8050"
+
+
+def on_starting(server):  # noqa: ARG001 - gunicorn's hook signature
+    subprocess.run([sys.executable, "-c", "import app; app.prepare_demo()"], check=True)
