@@ -92,8 +92,15 @@ def _warehouse_frames():
     return behaviour, held
 
 
-def step(name: str, rows: int, use_warehouse: bool) -> dict:
-    """Run one benchmark step in this process; return its timing and facts."""
+def step(name: str, rows: int, use_warehouse: bool, threads: int) -> dict:
+    """Run one benchmark step in this process with ``threads`` CPU threads; return its facts."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads):
+        return _step(name, rows, use_warehouse)
+
+
+def _step(name: str, rows: int, use_warehouse: bool) -> dict:
     if use_warehouse:
         behaviour, held = _warehouse_frames()
     else:
@@ -133,9 +140,9 @@ def step(name: str, rows: int, use_warehouse: bool) -> dict:
     return facts
 
 
-def run_child(name: str, rows: int, use_warehouse: bool) -> dict:
+def run_child(name: str, rows: int, use_warehouse: bool, threads: int) -> dict:
     """Run ``step`` in a child Python; add its peak RSS in MiB."""
-    args = [sys.executable, __file__, "--step", name, "--rows", str(rows)] + (
+    args = [sys.executable, __file__, "--step", name, "--rows", str(rows), "--threads", str(threads)] + (
         ["--warehouse"] if use_warehouse else []
     )
     proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.PIPE, text=True)
@@ -157,17 +164,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rows", type=int, default=1_000_000, help="customers to synthesise")
     parser.add_argument("--warehouse", action="store_true", help="read features from the current warehouse")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads for the model libraries")
     parser.add_argument("--step", choices=sorted(LIMITS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.step:
-        print(json.dumps(step(args.step, args.rows, args.warehouse)))
+        print(json.dumps(step(args.step, args.rows, args.warehouse, args.threads)))
         return 0
     source = "current warehouse" if args.warehouse else f"synthetic frames, {args.rows:,} customers"
-    print(f"Mining benchmark ({source}; {os.cpu_count()} cores)\n")
+    print(f"Mining benchmark ({source}; {os.cpu_count()} cores, {args.threads} threads)\n")
     print("| step | rows | seconds | limit | peak RSS (MiB) | facts |")
     print("|---|---:|---:|---:|---:|---|")
     for name, limit in LIMITS.items():
-        facts = run_child(name, args.rows, args.warehouse)
+        facts = run_child(name, args.rows, args.warehouse, args.threads)
         extra = {k: v for k, v in facts.items() if k not in ("step", "seconds", "peak_mib", "rows")}
         cells = [name, f"{facts['rows']:,}", facts["seconds"], f"{limit:.0f}", facts["peak_mib"], extra]
         print("| " + " | ".join(str(c) for c in cells) + " |", flush=True)

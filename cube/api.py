@@ -25,6 +25,7 @@ import pandas as pd
 
 FILTER_OPS = ("eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "between", "contains")
 SCOPE_KINDS = ("all", "region", "branch", "manager", "none")
+MAX_PAGE_SIZE = 1000  # drill_through rows per call
 
 
 class CubeError(ValueError):
@@ -277,11 +278,43 @@ def drill_through(
     page_size: int = 50,
     lang: str = "en",
 ) -> Result:
-    """Detail rows of ``cube`` under ``filters`` (one page, 0-based), identifying columns
-    masked outside ``scope.identities``; ``Result.total_rows`` counts all matching rows."""
+    """Detail rows of ``cube`` under ``filters``, one page at a time.
+
+    Rows are the cube's detail columns; cubes with a customer column add ``customer_name``,
+    ``customer_phone`` and ``customer_id_card_no``, masked inside the query unless the customer
+    falls inside ``scope.identities``. Paging: ``page`` is 0-based, ``page_size`` is capped at
+    :data:`MAX_PAGE_SIZE` (1000; larger raises CubeError), rows come in the cube's fixed detail
+    order, and a page shorter than ``page_size`` is the last. ``Result.total_rows`` counts all
+    matching rows. For exports use :func:`iter_drill_through`.
+    """
     from cube import engine
 
     return engine.drill_through(cube, tuple(filters), scope, page, page_size, lang)
+
+
+def iter_drill_through(
+    cube: str,
+    filters: tuple[Filter, ...] | list[Filter],
+    scope: Scope,
+    page_size: int = MAX_PAGE_SIZE,
+    max_rows: int | None = None,
+    lang: str = "en",
+):
+    """Yield :func:`drill_through` frames page after page (for exports), stopping after the
+    last page or once ``max_rows`` rows were yielded (the last frame is cut to fit)."""
+    if max_rows is not None and (not isinstance(max_rows, int) or max_rows < 0):
+        raise CubeError("max_rows must be a non-negative integer or None")
+    done, page = 0, 0
+    while max_rows is None or done < max_rows:
+        frame = drill_through(cube, filters, scope, page, page_size, lang).frame
+        if max_rows is not None:
+            frame = frame.head(max_rows - done)
+        if len(frame):
+            yield frame
+        done += len(frame)
+        page += 1
+        if len(frame) < page_size:
+            return
 
 
 def compare_periods(

@@ -13,14 +13,26 @@ import functools
 import operator
 import threading
 import time
+import warnings
 from collections import OrderedDict
+from contextlib import contextmanager
 from typing import Any
 
 import ibis
 import pandas as pd
 
 from cube import cache, connection, security
-from cube.api import FILTER_OPS, ColumnInfo, CubeError, Filter, Query, Result, Scope, label_column
+from cube.api import (
+    FILTER_OPS,
+    MAX_PAGE_SIZE,
+    ColumnInfo,
+    CubeError,
+    Filter,
+    Query,
+    Result,
+    Scope,
+    label_column,
+)
 from cube.model import get_cube, resolve_dimension, resolve_measure
 from cube.model.base import Cube, Dimension, Part
 from data import rollups
@@ -28,6 +40,13 @@ from data import rollups
 _SCALARS = (str, int, float, bool, dt.date, dt.datetime)
 _DATE_FMTS = ("month", "date")
 _INT_FMTS = ("id", "int", "year", "quarter")
+# identifying columns (contract Column.identifying) every drill-through over a cube with a
+# customer column carries, masked per Scope.identities inside the query
+IDENTITY_COLUMNS = (
+    ("customer_name", "Customer name", "客户姓名"),
+    ("customer_phone", "Phone", "手机号"),
+    ("customer_id_card_no", "ID card number", "身份证号"),
+)
 
 
 # --- sources --------------------------------------------------------------------------------
@@ -286,6 +305,24 @@ def compile_query(query: Query, scope: Scope, con: Any | None = None, route: boo
     return out, served_by, aliases
 
 
+@contextmanager
+def _ibis_quiet():
+    """Silence exactly one Ibis-internal warning while the cube runs a query.
+
+    Ibis 12's DuckDB backend calls ``fetch_arrow_table()`` itself (reading a table's schema in
+    ``con.table``, ``get_schema``), which DuckDB 1.5 deprecates in favour of ``to_arrow_table()``;
+    our own code already uses the new name. Only that message is filtered, so any other warning,
+    including DuckDB deprecations in our code, still shows. Drop this once Ibis stops calling it.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore",
+            message=r"fetch_arrow_table\(\) is deprecated",
+            category=DeprecationWarning,
+        )
+        yield
+
+
 # --- running ----------------------------------------------------------------------------------
 
 
@@ -341,6 +378,11 @@ def _plan(query: Query, scope: Scope, con: Any) -> tuple[str, str, dict[str, str
 
 def execute(query: Query, scope: Scope, lang: str = "en", use_cache: bool = True) -> Result:
     """See :func:`cube.api.execute`."""
+    with _ibis_quiet():
+        return _execute(query, scope, lang, use_cache)
+
+
+def _execute(query: Query, scope: Scope, lang: str, use_cache: bool) -> Result:
     if not isinstance(scope, Scope):
         raise CubeError("a Scope is required")
     t0 = time.perf_counter()
@@ -374,12 +416,24 @@ def drill_through(
     cube_name: str, filters: tuple[Filter, ...], scope: Scope, page: int, page_size: int, lang: str
 ) -> Result:
     """See :func:`cube.api.drill_through`."""
+    with _ibis_quiet():
+        return _drill_through(cube_name, filters, scope, page, page_size, lang)
+
+
+def _drill_through(
+    cube_name: str, filters: tuple[Filter, ...], scope: Scope, page: int, page_size: int, lang: str
+) -> Result:
     t0 = time.perf_counter()
     if not isinstance(scope, Scope):
         raise CubeError("a Scope is required")
     cube = get_cube(cube_name)
-    if not isinstance(page, int) or page < 0 or not isinstance(page_size, int) or not 0 < page_size <= 1000:
-        raise CubeError("page must be >= 0 and page_size in 1..1000")
+    if (
+        not isinstance(page, int)
+        or page < 0
+        or not isinstance(page_size, int)
+        or not 0 < page_size <= MAX_PAGE_SIZE
+    ):
+        raise CubeError(f"page must be >= 0 and page_size in 1..{MAX_PAGE_SIZE}")
     con = connection.backend()
     t = base_table(cube, con)
     pred = security.row_predicate(t, cube, scope, con)
@@ -395,8 +449,8 @@ def drill_through(
         t = t.left_join(cust, t[cube.customer_column] == cust.customer_id)
         masked = security.masked_identity_columns(t, cube, scope, con)
         cols = [t[c] for c in cube.detail_columns] + masked
-        for c in ("customer_name", "customer_phone", "customer_id_card_no"):
-            infos[c] = ColumnInfo(c, "detail", c, c, "text")
+        for c, en, zh in IDENTITY_COLUMNS:
+            infos[c] = ColumnInfo(c, "detail", en, zh, "text")
     rows = t.select(*cols)
     total = int(rows.count().execute())
     order = [ibis.asc(c) for c in cube.detail_order] or None

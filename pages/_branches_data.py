@@ -37,6 +37,9 @@ PAGE_SIZE = 1000  # the cube's largest drill-through page
 EXPORT_LIMIT = 100_000
 CUSTOMER_COLUMNS = {  # the customers cube's detail columns, with their headers (en, zh)
     "customer_id": ("Customer", "客户号"),
+    "customer_name": ("Name", "客户姓名"),  # masked by the cube outside the user's own customers
+    "customer_phone": ("Phone", "手机号"),
+    "customer_id_card_no": ("ID card number", "身份证号"),
     "branch_id": ("Branch", "网点"),
     "manager_id": ("Manager", "客户经理"),
     "age_band": ("Age band", "年龄段"),

@@ -1,0 +1,117 @@
+"""Customer identities in the customers cube's drill-through, paging, and the export iterator."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+from cube import api
+from cube.api import CubeError, Filter, Grant, Scope
+
+IDENT = ("customer_name", "customer_phone", "customer_id_card_no")
+JAN = Filter("customers.month", "eq", ("2025-01-01",))
+
+
+def _truth(con) -> dict[int, tuple]:
+    rows = con.sql("SELECT customer_id, name, phone, id_card_no, home_branch_id, manager_id FROM customers")
+    return {r[0]: r[1:] for r in rows.fetchall()}
+
+
+def _clear(frame: pd.DataFrame, truth: dict) -> list[bool]:
+    """Per row: all three identifying columns equal the stored values (else they must be masked)."""
+    out = []
+    for cid, name, phone, card in zip(*(frame[c] for c in ("customer_id", *IDENT)), strict=True):
+        t = truth[cid]
+        if (name, phone, card) == t[:3]:
+            out.append(True)
+        else:
+            assert name == t[0][0] + "**"
+            assert phone == t[1][:3] + "****" + t[1][7:11]
+            assert card == t[2][:6] + "********" + t[2][14:18]
+            out.append(False)
+    return out
+
+
+def test_manager_sees_own_customers_in_clear(served):
+    truth = _truth(served)
+    r = api.drill_through("customers", [JAN], Scope.for_role("relationship_manager", manager_id=5), 0, 1000)
+    assert len(r.frame) > 0 and set(IDENT) <= set(r.frame.columns)
+    assert all(_clear(r.frame, truth))
+    assert r.columns["customer_id_card_no"].label("zh") == "身份证号"
+
+
+def test_identities_follow_scope_not_rows(served):
+    truth = _truth(served)
+    # rows of branches 2 and 3, identities of branch 2 only
+    scope = Scope((Grant("branch", (2, 3)),), (Grant("branch", (2,)),))
+    f = api.drill_through("customers", [JAN], scope, 0, 1000).frame
+    clear = _clear(f, truth)
+    want = [truth[c][3] == 2 for c in f["customer_id"]]
+    assert clear == want and any(want) and not all(want)
+
+
+@pytest.mark.parametrize("role", ["analyst", "presenter"])
+def test_analysts_and_presenters_see_masked_identities(served, role):
+    truth = _truth(served)
+    f = api.drill_through("customers", [JAN], Scope.for_role(role), 0, 200).frame
+    assert len(f) == 200 and not any(_clear(f, truth))
+
+
+def test_branch_manager_sees_own_branch_in_clear(served):
+    truth = _truth(served)
+    f = api.drill_through("customers", [JAN], Scope.for_role("branch_manager", branch_id=4), 0, 1000).frame
+    assert len(f) > 0 and all(_clear(f, truth))
+
+
+def test_no_filter_or_member_name_unmasks(served):
+    truth = _truth(served)
+    scope = Scope.for_role("analyst")
+    for flt in (
+        Filter("customers.manager", "eq", (5,)),
+        Filter("customers.branch", "in", (1, 2, 3, 4, 5, 6, 7, 8)),
+        Filter("customers.age_band", "contains", ("",)),
+    ):
+        f = api.drill_through("customers", [JAN, flt], scope, 0, 1000).frame
+        assert len(f) > 0 and not any(_clear(f, truth)), flt
+    for member in ("customers.name", "customers.customer_name", "customers.phone", "customers.id_card_no"):
+        with pytest.raises(CubeError):
+            api.drill_through("customers", [Filter(member, "eq", ("x",))], scope, 0, 10)
+    # the masking is in the SQL that ran, not applied to the frame afterwards
+    sql = api.drill_through("customers", [JAN], scope, 0, 10).sql
+    assert "'********'" in sql and "id_card_no" in sql
+
+
+def test_page_size_cap_and_paging(served):
+    with pytest.raises(CubeError):
+        api.drill_through("customers", [JAN], Scope.all(), 0, api.MAX_PAGE_SIZE + 1)
+    r = api.drill_through("customers", [JAN], Scope.all(), 0, 1000)
+    pages = [api.drill_through("customers", [JAN], Scope.all(), p, 70).frame for p in range(5)]
+    joined = pd.concat(pages, ignore_index=True)
+    assert joined["customer_id"].tolist() == r.frame["customer_id"].head(len(joined)).tolist()
+
+
+def test_iter_drill_through_pages_to_the_end_and_caps(served):
+    scope = Scope.of("region", 1)
+    full = api.drill_through("customers", [JAN], scope, 0, 1000)
+    frames = list(api.iter_drill_through("customers", [JAN], scope, page_size=17))
+    assert all(len(f) == 17 for f in frames[:-1]) and 0 < len(frames[-1]) <= 17
+    got = pd.concat(frames, ignore_index=True)
+    assert len(got) == full.total_rows
+    assert got["customer_id"].tolist() == full.frame["customer_id"].tolist()
+    capped = pd.concat(api.iter_drill_through("customers", [JAN], scope, page_size=17, max_rows=40))
+    assert capped["customer_id"].tolist() == full.frame["customer_id"].head(40).tolist()
+    assert list(api.iter_drill_through("customers", [JAN], Scope.none())) == []
+
+
+def test_ibis_fetch_arrow_table_warning_is_filtered_only_there(served):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        api.drill_through("customers", [JAN], Scope.all(), 0, 5)
+        api.execute(api.Query("customers", ("customers.aum",)), Scope.all(), use_cache=False)
+    assert not [w for w in caught if "fetch_arrow_table" in str(w.message)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        served.sql("SELECT 1").fetch_arrow_table()  # outside the cube it still warns
+    assert any("fetch_arrow_table" in str(w.message) for w in caught)
