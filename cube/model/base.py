@@ -212,5 +212,22 @@ MANAGER = Dimension(
     "id",
     lookup=Lookup("managers", "manager_id", "name", "name"),
 )
+# Product dimensions shared by every cube whose rows carry product_id and category.
+CATEGORY = Dimension(
+    "category",
+    "Product category",
+    "产品类别",
+    "category",
+    lookup=Lookup("products", "category", "category_name_en", "category_name_zh"),
+)
+PRODUCT = Dimension(
+    "product",
+    "Product",
+    "产品",
+    "product_id",
+    "id",
+    lookup=Lookup("products", "product_id", "name_en", "name_zh"),
+)
+PRODUCT_HIERARCHY = Hierarchy("product", "Product", "产品", ("category", "product"))
 ORG = Hierarchy("org", "Organisation", "机构", ("region", "branch", "manager"))
 TIME = Hierarchy("time", "Time", "时间", ("year", "quarter", "month"))

@@ -7,7 +7,20 @@ rollups). A relationship-manager scope applies through the customers table.
 from __future__ import annotations
 
 from cube.model import labels
-from cube.model.base import BRANCH, ORG, REGION, Cube, Dimension, Hierarchy, Lookup, Measure, Part
+from cube.model.base import (
+    BRANCH,
+    CATEGORY,
+    ORG,
+    PRODUCT,
+    PRODUCT_HIERARCHY,
+    REGION,
+    Cube,
+    Dimension,
+    Hierarchy,
+    Lookup,
+    Measure,
+    Part,
+)
 from cube.model.base import time_dimensions as _time
 
 M = Measure
@@ -35,21 +48,8 @@ CUBE = Cube(
         Dimension("hour", "Hour", "小时", "hour", "int"),
         REGION,
         BRANCH,
-        Dimension(
-            "category",
-            "Product category",
-            "产品类别",
-            "category",
-            lookup=Lookup("products", "category", "category_name_en", "category_name_zh"),
-        ),
-        Dimension(
-            "product",
-            "Product",
-            "产品",
-            "product_id",
-            "id",
-            lookup=Lookup("products", "product_id", "name_en", "name_zh"),
-        ),
+        CATEGORY,
+        PRODUCT,
         Dimension(
             "channel_type",
             "Channel type",
@@ -70,7 +70,7 @@ CUBE = Cube(
     hierarchies=(
         Hierarchy("time", "Time", "时间", ("year", "quarter", "month", "day")),
         Hierarchy("org", ORG.label_en, ORG.label_zh, ("region", "branch")),
-        Hierarchy("product", "Product", "产品", ("category", "product")),
+        PRODUCT_HIERARCHY,
         Hierarchy("channel", "Channel", "渠道", ("channel_type", "channel")),
     ),
     detail_columns=(
