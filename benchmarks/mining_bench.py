@@ -89,7 +89,7 @@ def _warehouse_frames():
     con = warehouse.open_readonly().cursor()
     behaviour = features.behaviour_frame(con)
     held = features.product_matrix(con, level="product")
-    return behaviour, held
+    return behaviour, held, features.own_balance_features(con)
 
 
 def step(name: str, rows: int, use_warehouse: bool, threads: int) -> dict:
@@ -101,8 +101,9 @@ def step(name: str, rows: int, use_warehouse: bool, threads: int) -> dict:
 
 
 def _step(name: str, rows: int, use_warehouse: bool) -> dict:
+    own_features = None
     if use_warehouse:
-        behaviour, held = _warehouse_frames()
+        behaviour, held, own_features = _warehouse_frames()
     else:
         behaviour = synthetic_behaviour(rows)[0] if name == "segmentation" or name == "propensity" else None
         held = synthetic_holdings(rows) if name in ("rules", "propensity") else None
@@ -127,7 +128,9 @@ def _step(name: str, rows: int, use_warehouse: bool) -> dict:
             held = held.loc[behaviour["customer_id"].to_numpy()]
         X = behaviour.drop(columns=[c for c in behaviour.columns if c.startswith("has_")])
         product = "CL01" if "CL01" in held.columns else held.columns[1]
-        models = PropensityModels(products=[product], train_size=50_000, random_state=0).fit(held, X)
+        models = PropensityModels(
+            products=[product], train_size=50_000, random_state=0, own_features=own_features
+        ).fit(held, X)
         targets = models.targets(held, X, X["customer_id"], product)
         facts = {
             "product": product,

@@ -29,6 +29,10 @@ class PropensityModels:
     min_holders : int
         Products with fewer holders are skipped (too few to learn from).
     random_state : int
+    own_features : dict of str -> sequence of str, optional
+        Per product, the feature columns that already encode holding it (a loan's balance for a
+        loan product): dropped from that product's model so it does not learn the answer.
+        ``product_count`` is always dropped, since it counts the target product too.
 
     Attributes
     ----------
@@ -46,12 +50,14 @@ class PropensityModels:
         holdout: float = 0.25,
         min_holders: int = 50,
         random_state: int = 0,
+        own_features: dict[str, tuple[str, ...]] | None = None,
     ):
         self.products = products
         self.train_size = train_size
         self.holdout = holdout
         self.min_holders = min_holders
         self.random_state = random_state
+        self.own_features = own_features
 
     def fit(self, held: pd.DataFrame, X: pd.DataFrame, progress=None) -> PropensityModels:
         """Fit on ``held`` (bool, customers x products) and features ``X`` (same rows, same order).
@@ -98,12 +104,13 @@ class PropensityModels:
         self.metrics_ = pd.DataFrame(rows)
         return self
 
-    @staticmethod
-    def _features(held: pd.DataFrame, X: pd.DataFrame, product: str) -> pd.DataFrame:
-        # Other products held are the strongest cross-sell signal; the target itself must go.
+    def _features(self, held: pd.DataFrame, X: pd.DataFrame, product: str) -> pd.DataFrame:
+        # Other products held are the strongest cross-sell signal; the target itself must go,
+        # and so must every feature that encodes holding it (target leakage).
         others = held.drop(columns=[product]).astype(np.float64)
         others.columns = [f"holds_{c}" for c in others.columns]
-        base = X.drop(columns=[c for c in ("customer_id",) if c in X.columns])
+        leaky = {"customer_id", "product_count", *(self.own_features or {}).get(product, ())}
+        base = X.drop(columns=[c for c in X.columns if c in leaky])
         return pd.concat([base.reset_index(drop=True), others.reset_index(drop=True)], axis=1)
 
     def targets(self, held: pd.DataFrame, X: pd.DataFrame, ids, product: str, top: int | None = None):

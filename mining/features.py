@@ -110,6 +110,21 @@ def behaviour_frame(
     return behaviour.fillna(fill)
 
 
+# Behaviour columns that a product's own balance feeds, by the product's balance type: a
+# propensity model for the product must not see them (they would encode the answer).
+_BALANCE_FEATURES = {
+    "loan": ("log_loan_balance", "loan_balance"),
+    "deposit": ("log_aum", "aum", "investment_share"),
+    "investment": ("log_aum", "aum", "investment_share"),
+}
+
+
+def own_balance_features(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]:
+    """Per product code, the behaviour columns its own balance feeds (see ``_BALANCE_FEATURES``)."""
+    rows = con.execute("SELECT product_code, balance_type FROM products").fetchall()
+    return {code: _BALANCE_FEATURES.get(kind, ()) for code, kind in rows}
+
+
 def product_matrix(con: duckdb.DuckDBPyConnection, month: dt.date | None = None, level: str = "product"):
     """Who holds what at the end of ``month``: a bool frame indexed by ``customer_id``.
 

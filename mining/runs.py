@@ -370,7 +370,10 @@ def _run_crosssell(con, ctx: RunContext) -> dict:
         ctx.step(0.25 + 0.6 * fraction, message)
 
     models = PropensityModels(
-        products=p.get("products"), train_size=p.get("train_size", 50_000), random_state=p["random_state"]
+        products=p.get("products"),
+        train_size=p.get("train_size", 50_000),
+        random_state=p["random_state"],
+        own_features=features.own_balance_features(con),
     ).fit(held, X, progress=progress)
     ctx.write("metrics", models.metrics_)
     gains = [g.assign(product=k) for k, g in models.gains_.items()]

@@ -189,6 +189,18 @@ def test_propensity_models_learn_planted_signals_and_rank_non_holders():
     assert targets["score"].is_monotonic_decreasing
 
 
+def test_propensity_models_drop_features_that_encode_the_target():
+    held, X = _propensity_data()
+    # A balance column that is non-zero exactly for holders of C, and a count that includes C.
+    X = X.assign(c_balance=held["C"] * 1000.0, product_count=held.sum(axis=1))
+    leaky = PropensityModels(products=["C"], train_size=3000, random_state=0).fit(held, X)
+    assert leaky.metrics_.set_index("product").loc["C", "auc"] > 0.95  # the leak, if kept
+    clean = PropensityModels(
+        products=["C"], train_size=3000, random_state=0, own_features={"C": ("c_balance",)}
+    ).fit(held, X)
+    assert clean.metrics_.set_index("product").loc["C", "auc"] < 0.65  # nothing real to learn
+
+
 def test_affinity_table_is_ratio_to_overall_rate():
     held = pd.DataFrame({"p": [1, 1, 0, 0], "q": [1, 0, 1, 0]}, dtype=bool)
     table = affinity_table(held, np.array([0, 0, 1, 1]))
