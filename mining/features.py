@@ -112,10 +112,11 @@ def behaviour_frame(
 
 # Behaviour columns that a product's own balance feeds, by the product's balance type: a
 # propensity model for the product must not see them (they would encode the answer).
+# Contribution is margin earned on every balance, so it leaks any balance product.
 _BALANCE_FEATURES = {
-    "loan": ("log_loan_balance", "loan_balance"),
-    "deposit": ("log_aum", "aum", "investment_share"),
-    "investment": ("log_aum", "aum", "investment_share"),
+    "loan": ("log_loan_balance", "loan_balance", "contribution"),
+    "deposit": ("log_aum", "aum", "investment_share", "contribution"),
+    "investment": ("log_aum", "aum", "investment_share", "contribution"),
 }
 
 

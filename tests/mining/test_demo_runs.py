@@ -137,3 +137,19 @@ def test_response_model_on_campaign_history(demo_home):
     contacts = pd.read_parquet(result.outputs["customers"])
     assert len(contacts) == 200 and contacts["score"].is_monotonic_decreasing
     assert np.all(np.diff(contacts["rank"]) == 1)
+
+
+def test_each_balance_product_hides_its_own_balance_from_its_propensity_model(demo_home):
+    from data import warehouse
+    from mining import features
+
+    con = warehouse.open_readonly().cursor()
+    own = features.own_balance_features(con)
+    kinds = dict(con.execute("SELECT product_code, balance_type FROM products").fetchall())
+    for code, kind in kinds.items():
+        if kind == "loan":
+            assert {"log_loan_balance", "loan_balance", "contribution"} <= set(own[code]), code
+        elif kind in ("deposit", "investment"):
+            assert {"log_aum", "aum", "contribution"} <= set(own[code]), code
+        else:
+            assert own[code] == (), code
