@@ -228,6 +228,14 @@ PRODUCT = Dimension(
     "id",
     lookup=Lookup("products", "product_id", "name_en", "name_zh"),
 )
+CHANNEL = Dimension(
+    "channel",
+    "Channel",
+    "渠道",
+    "channel_id",
+    "id",
+    lookup=Lookup("channels", "channel_id", "name_en", "name_zh"),
+)
 PRODUCT_HIERARCHY = Hierarchy("product", "Product", "产品", ("category", "product"))
 ORG = Hierarchy("org", "Organisation", "机构", ("region", "branch", "manager"))
 TIME = Hierarchy("time", "Time", "时间", ("year", "quarter", "month"))

@@ -5,7 +5,20 @@ Contact rate = contacted / targeted; success (response) rate = responded / conta
 
 from __future__ import annotations
 
-from cube.model.base import BRANCH, MANAGER, ORG, REGION, Cube, Dimension, Hierarchy, Lookup, Measure, Part
+from cube.model.base import (
+    BRANCH,
+    CHANNEL,
+    MANAGER,
+    ORG,
+    PRODUCT,
+    REGION,
+    Cube,
+    Dimension,
+    Hierarchy,
+    Lookup,
+    Measure,
+    Part,
+)
 
 
 def build(con):
@@ -73,22 +86,8 @@ CUBE = Cube(
             lookup=Lookup("campaigns", "campaign_id", "name_en", "name_zh"),
         ),
         Dimension("start_month", "Start month", "开始月份", "start_month", "month", is_time=True),
-        Dimension(
-            "channel",
-            "Channel",
-            "渠道",
-            "channel_id",
-            "id",
-            lookup=Lookup("channels", "channel_id", "name_en", "name_zh"),
-        ),
-        Dimension(
-            "product",
-            "Product",
-            "产品",
-            "product_id",
-            "id",
-            lookup=Lookup("products", "product_id", "name_en", "name_zh"),
-        ),
+        CHANNEL,
+        PRODUCT,
         REGION,
         BRANCH,
         MANAGER,

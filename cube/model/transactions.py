@@ -10,6 +10,7 @@ from cube.model import labels
 from cube.model.base import (
     BRANCH,
     CATEGORY,
+    CHANNEL,
     ORG,
     PRODUCT,
     PRODUCT_HIERARCHY,
@@ -57,14 +58,7 @@ CUBE = Cube(
             "channel_type",
             lookup=Lookup("channels", "channel_type", "type_name_en", "type_name_zh"),
         ),
-        Dimension(
-            "channel",
-            "Channel",
-            "渠道",
-            "channel_id",
-            "id",
-            lookup=Lookup("channels", "channel_id", "name_en", "name_zh"),
-        ),
+        CHANNEL,
         Dimension("txn_type", "Transaction type", "交易类型", "txn_type", values=labels.TXN_TYPE),
     ),
     hierarchies=(
