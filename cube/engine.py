@@ -172,24 +172,45 @@ def _rollup_rows(con: Any, name: str) -> int | None:
     return _row_counts[key]
 
 
-def _match_part(p: Part, r: rollups.Rollup) -> str | None:
+def _match_part(p: Part, r: rollups.Rollup, kept: set[str]) -> str | None:
+    """The rollup column that sums to part ``p`` when the rows agreeing on ``kept`` are summed."""
     for rm in r.measures:
         if p.agg == "count" and p.column is None and rm.agg == "count" and rm.column is None:
             return rm.name
-        if p.agg == "sum" and rm.agg == "sum" and rm.column == p.column:
+        same = p.agg in ("sum", "count_distinct") and rm.agg == p.agg and rm.column == p.column
+        if same and (p.agg == "sum" or rollups.distinct_sums_exactly(r, rm, kept)):
             return rm.name
     return None
 
 
-def choose_source(cube: Cube, needed: set[str], parts: list[Part], con: Any) -> tuple[str, dict[str, str]]:
-    """The smallest rollup answering exactly (all columns are rollup dimensions, every part is
-    additive and stored), as (name, part key -> rollup column); else (base source, {})."""
+def kept_columns(query: Query, cube: Cube, dims: list[Dimension]) -> set[str]:
+    """Columns that hold one value within each result row: the plain group-by columns and the
+    columns an ``eq`` filter pins. (A column only filtered to several values, or grouped by a
+    coarser derived level such as year, is summed over.)"""
+    kept = {d.column for d in dims if d.derive is None}
+    for f in query.filters:
+        d = resolve_dimension(f.member, cube.name)
+        if d.derive is None and (f.op == "eq" or f.op == "in" and len(set(f.values)) == 1):
+            kept.add(d.column)
+    return kept
+
+
+def choose_source(
+    cube: Cube, needed: set[str], parts: list[Part], con: Any, kept: set[str] = frozenset()
+) -> tuple[str, dict[str, str]]:
+    """The smallest rollup answering exactly (all ``needed`` columns are rollup dimensions and
+    every part is stored and sums exactly over the rows agreeing on the ``kept`` columns), as
+    (name, part key -> rollup column); else (base source, {}). A stock part is taken on one month
+    per result row, so the month column counts as kept for it."""
     best: tuple[int, str, dict[str, str]] | None = None
     if cube.rollup_source and needed is not None:
         for r in rollups.ROLLUPS:
             if r.source != cube.rollup_source or not needed <= set(r.dimensions):
                 continue
-            mapping = {p.key: _match_part(p, r) for p in parts}
+            mapping = {
+                p.key: _match_part(p, r, set(kept) | ({cube.month_column} if p.stock else set()))
+                for p in parts
+            }
             if any(v is None for v in mapping.values()):
                 continue
             rows = _rollup_rows(con, r.name)
@@ -224,11 +245,19 @@ def compile_query(query: Query, scope: Scope, con: Any | None = None, route: boo
     needed |= {resolve_dimension(f.member, cube.name).column for f in query.filters}
     needed |= set(plan.columns)
     needed |= {p.where[0] for p in parts if p.where}
-    if not route or plan.needs_customers or any(p.agg not in ("sum", "count") for p in parts):
+    if (
+        not route
+        or plan.needs_customers
+        or any(p.agg not in ("sum", "count", "count_distinct") for p in parts)
+    ):
         needed = None
     if needed is not None and cube.month_column and any(p.stock for p in parts):
         needed.add(cube.month_column)
-    served_by, mapping = choose_source(cube, needed, parts, con) if needed is not None else (cube.source, {})
+    served_by, mapping = (
+        choose_source(cube, needed, parts, con, kept_columns(query, cube, dims))
+        if needed is not None
+        else (cube.source, {})
+    )
     t = con.table(served_by) if mapping else base_table(cube, con)
 
     pred = security.row_predicate(t, cube, scope, con)

@@ -2,9 +2,9 @@
 
 Builds, inside the new warehouse file (the source tables already stored under their contract
 names): the ``calendar`` and ``customer_month`` tables of ``contract.DERIVED_TABLES``, the
-``transactions_enriched`` view that ``data.rollups`` describes, and one table per declared
-rollup. Column lists are taken from the contract and the rollup declarations, so a change there
-changes what is built here.
+``transactions_enriched`` view and ``holdings_enriched`` table that ``data.rollups`` describes,
+and one table per declared rollup. Column lists are taken from the contract and the rollup
+declarations, so a change there changes what is built here.
 """
 
 from __future__ import annotations
@@ -209,6 +209,23 @@ def build_transactions_enriched(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def build_holdings_enriched(con: duckdb.DuckDBPyConnection) -> None:
+    """``holdings_enriched``: holdings with the product's category and the holder's org that month.
+
+    Stored, not a view: joining customer_month for every holdings query costs seconds at 1M
+    customers, and drill-through and uncovered queries read it directly.
+    """
+    con.execute(
+        """CREATE TABLE holdings_enriched AS
+        SELECT h.month_date, h.customer_id, h.product_id, h.balance, h.avg_daily_balance,
+               p.category, p.balance_type, cm.region_id, cm.branch_id, cm.manager_id
+        FROM holdings h
+        JOIN products p ON p.product_id = h.product_id
+        JOIN customer_month cm ON cm.month_date = h.month_date AND cm.customer_id = h.customer_id
+        ORDER BY h.month_date, cm.region_id, cm.branch_id, h.customer_id, h.product_id"""
+    )
+
+
 def rollup_sql(rollup: rollups.Rollup, column_types: dict[str, str] | None = None) -> str:
     """The ``CREATE TABLE`` statement that builds one declared rollup.
 
@@ -218,11 +235,13 @@ def rollup_sql(rollup: rollups.Rollup, column_types: dict[str, str] | None = Non
     types = column_types or {}
     parts = []
     for m in rollup.measures:
-        if m.agg not in rollups.ADDITIVE_AGGREGATIONS:
-            raise ValueError(f"{rollup.name}.{m.name}: only additive aggregations may be rolled up")
+        if m.agg not in rollups.AGGREGATIONS:
+            raise ValueError(f"{rollup.name}.{m.name}: cannot roll up {m.agg!r}")
         arg = "*" if m.column is None else f'"{m.column}"'
         kind = types.get(m.column or "", "DOUBLE")
-        if m.agg == "sum" and kind == "BOOLEAN":
+        if m.agg == "count_distinct":
+            expr = f"count(DISTINCT {arg})"
+        elif m.agg == "sum" and kind == "BOOLEAN":
             expr = f"CAST(sum(CAST({arg} AS INTEGER)) AS BIGINT)"
         elif m.agg == "sum" and kind in ("INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT"):
             expr = f"CAST(sum({arg}) AS BIGINT)"
@@ -253,6 +272,8 @@ def build_derived(
     say("Building customer_month")
     build_customer_month(con, first, last)
     build_transactions_enriched(con)
+    say("Building holdings_enriched")
+    build_holdings_enriched(con)
     for rollup in rollups.ROLLUPS:
         say(f"Building {rollup.name}")
         types = {r[0]: r[1] for r in con.execute(f'DESCRIBE "{rollup.source}"').fetchall()}

@@ -1,9 +1,10 @@
 """Declared pre-aggregations (rollups), built by the derived layer at load time.
 
 Declared here, as data, so that the derived layer (the only writer of the warehouse) can build
-them and the cube (which may import ``data``) can route queries to them. Only additive
-measures (sum, count) may be declared: ratios are computed from their additive parts, and
-distinct counts are served from the customer-grain table instead.
+them and the cube (which may import ``data``) can route queries to them. Sums and counts add
+up over any grouping; ratios are computed from their additive parts. A distinct count
+(``count_distinct``) adds up only where no customer can fall into two of the rollup rows a query
+groups together: see :func:`distinct_sums_exactly`.
 
 Each rollup groups one *rollup source* by some of its columns. The sources are views the
 derived layer creates over the base tables:
@@ -12,22 +13,69 @@ derived layer creates over the base tables:
   ``year``, ``quarter``, ``weekday`` (ISO), ``hour``, ``region_id`` (of the booking branch),
   ``channel_type`` and ``category`` (of the product).
 - ``customer_month``: the customer-month wide table itself.
+- ``holdings_enriched``: every holdings column plus the product's ``category`` and
+  ``balance_type`` and the holder's ``region_id``, ``branch_id`` and ``manager_id`` that month.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from data import contract
+
+# The enriched relations the derived layer builds, with their columns (checked by a test).
+ENRICHED: dict[str, tuple[str, ...]] = {
+    "transactions_enriched": (
+        *contract.TRANSACTIONS.column_names,
+        "txn_date",
+        "month_date",
+        "year",
+        "quarter",
+        "weekday",
+        "hour",
+        "region_id",
+        "channel_type",
+        "category",
+    ),
+    "holdings_enriched": (
+        *contract.HOLDINGS.column_names,
+        "category",
+        "balance_type",
+        "region_id",
+        "branch_id",
+        "manager_id",
+    ),
+}
+
 ADDITIVE_AGGREGATIONS = ("sum", "count")
+AGGREGATIONS = (*ADDITIVE_AGGREGATIONS, "count_distinct")
+
+# Columns whose value is fixed by another column (the contract guarantees it: a branch lies in
+# one region, a product in one category, a channel has one type, a day in one month and year).
+DETERMINED_BY: dict[str, tuple[str, ...]] = {
+    "region_id": ("branch_id",),
+    "category": ("product_id",),
+    "balance_type": ("product_id",),
+    "channel_type": ("channel_id",),
+    "month_date": ("txn_date",),
+    "year": ("month_date", "txn_date"),
+    "quarter": ("month_date", "txn_date"),
+}
 
 
 @dataclass(frozen=True)
 class RollupMeasure:
-    """An additive measure of a rollup: ``agg(column)``, stored as ``name``."""
+    """A measure of a rollup: ``agg(column)``, stored as ``name``.
+
+    For ``count_distinct``, ``additive_over`` names the dimensions that partition the counted
+    keys once the others are fixed (a customer sits in one branch per month), so the stored
+    counts may be summed over them.
+    """
 
     name: str
-    agg: str  # "sum" | "count" (count(*) when column is None)
+    agg: str  # "sum" | "count" (count(*) when column is None) | "count_distinct"
     column: str | None = None
+    additive_over: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -40,11 +88,21 @@ class Rollup:
     measures: tuple[RollupMeasure, ...]
 
 
+def distinct_sums_exactly(rollup: Rollup, measure: RollupMeasure, kept: set[str]) -> bool:
+    """Whether summing ``measure`` (a stored distinct count) over the rollup rows that agree on the
+    ``kept`` columns gives the distinct count of the group: true iff every rollup dimension left
+    out is fixed by a kept column or is one ``measure`` is additive over."""
+    fixed = {col for col, by in DETERMINED_BY.items() if any(b in kept for b in by)}
+    return all(d in kept or d in fixed or d in measure.additive_over for d in rollup.dimensions)
+
+
 _TXN_MEASURES = (
     RollupMeasure("txn_count", "count"),
     RollupMeasure("amount", "sum", "amount"),
     RollupMeasure("fee", "sum", "fee"),
 )
+
+_TXN_CUSTOMERS = (*_TXN_MEASURES, RollupMeasure("customers", "count_distinct", "customer_id"))
 
 ROLLUPS: tuple[Rollup, ...] = (
     Rollup(
@@ -76,6 +134,32 @@ ROLLUPS: tuple[Rollup, ...] = (
         ("month_date", "channel_type", "channel_id", "weekday", "hour"),
         _TXN_MEASURES,
     ),
+    # Distinct transacting customers: a customer may transact at any branch, on any channel, in
+    # any month, so each of these answers distinct counts only at its own grain (or coarser
+    # columns fixed by it); sums and counts it answers for any grouping of its dimensions.
+    Rollup("rollup_txn_customers_region", "transactions_enriched", ("region_id",), _TXN_CUSTOMERS),
+    Rollup(
+        "rollup_txn_customers_branch", "transactions_enriched", ("region_id", "branch_id"), _TXN_CUSTOMERS
+    ),
+    Rollup(
+        "rollup_txn_customers_channel",
+        "transactions_enriched",
+        ("channel_type", "channel_id"),
+        _TXN_CUSTOMERS,
+    ),
+    Rollup("rollup_txn_customers_channel_type", "transactions_enriched", ("channel_type",), _TXN_CUSTOMERS),
+    Rollup(
+        "rollup_txn_customers_month",
+        "transactions_enriched",
+        ("month_date", "year", "quarter", "region_id"),
+        _TXN_CUSTOMERS,
+    ),
+    Rollup(
+        "rollup_txn_customers_month_channel",
+        "transactions_enriched",
+        ("month_date", "year", "quarter", "channel_type", "channel_id"),
+        _TXN_CUSTOMERS,
+    ),
 )
 
 # Customer-month rollups (cube "customers"). Every rollup keeps month_date, so stock measures
@@ -105,6 +189,27 @@ ROLLUPS += (
         ("month_date", "region_id", "branch_id", "manager_id"),
         _CM_MEASURES,
     ),
+    *(
+        Rollup(
+            f"rollup_cm_{column}",
+            "customer_month",
+            ("month_date", "region_id", "branch_id", column),
+            _CM_MEASURES,
+        )
+        for column in ("gender", "age_band", "income_band", "occupation", "tenure_band")
+    ),
+    Rollup(
+        "rollup_cm_age_gender",
+        "customer_month",
+        ("month_date", "region_id", "branch_id", "age_band", "gender"),
+        _CM_MEASURES,
+    ),
+    Rollup(
+        "rollup_cm_income_occupation",
+        "customer_month",
+        ("month_date", "region_id", "branch_id", "income_band", "occupation"),
+        _CM_MEASURES,
+    ),
     Rollup(
         "rollup_cm_demographics",
         "customer_month",
@@ -120,4 +225,34 @@ ROLLUPS += (
         ),
         _CM_MEASURES,
     ),
+)
+
+# Holdings rollups (cube "holdings"). Holders are distinct customers: a customer has one org
+# (region, branch, manager) per month, so holder counts add up over the org levels, but not over
+# products or categories (one customer holds several): hence one rollup per product level.
+_HOLDING_MEASURES = (
+    RollupMeasure("holdings", "count"),
+    RollupMeasure("balance", "sum", "balance"),
+    RollupMeasure("avg_daily_balance", "sum", "avg_daily_balance"),
+)
+_ORG = ("region_id", "branch_id", "manager_id")
+
+
+def _holders(org: tuple[str, ...]) -> tuple[RollupMeasure, ...]:
+    return (*_HOLDING_MEASURES, RollupMeasure("holders", "count_distinct", "customer_id", additive_over=org))
+
+
+ROLLUPS += tuple(
+    Rollup(
+        f"rollup_holdings_{level}_{org_name}",
+        "holdings_enriched",
+        ("month_date", *org, *level_dims),
+        _holders(org),
+    )
+    for org_name, org in (("branch", _ORG[:2]), ("manager", _ORG))
+    for level, level_dims in (
+        ("product", ("balance_type", "category", "product_id")),
+        ("category", ("category",)),
+        ("total", ()),
+    )
 )

@@ -1,5 +1,6 @@
-"""Holdings cube: month-end product positions (``holdings``) with the product's category and
-the holder's org from ``customer_month``. Balances and holders are stocks."""
+"""Holdings cube over ``holdings_enriched``: month-end product positions with the product's
+category and the holder's org that month (built at load time). Balances and holders are stocks;
+holders are distinct customers, served by the holdings rollups at their own product level."""
 
 from __future__ import annotations
 
@@ -20,30 +21,13 @@ from cube.model.base import (
 )
 from cube.model.base import time_dimensions as _time
 
-
-def build(con):
-    """holdings x products(category, balance_type) x customer_month(org) on month+customer."""
-    h = con.table("holdings")
-    p = con.table("products").select("product_id", "category", "balance_type")
-    cm = con.table("customer_month").select(
-        "month_date", "customer_id", "region_id", "branch_id", "manager_id"
-    )
-    j = h.join(p, "product_id").join(cm, ["month_date", "customer_id"])
-    return j
-
-
 M = Measure
 CUBE = Cube(
     name="holdings",
     label_en="Holdings",
     label_zh="持有产品",
-    source="holdings",
-    build=build,
-    source_columns={
-        "holdings": ("month_date", "customer_id", "product_id", "balance", "avg_daily_balance"),
-        "products": ("product_id", "category", "balance_type"),
-        "customer_month": ("month_date", "customer_id", "region_id", "branch_id", "manager_id"),
-    },
+    source="holdings_enriched",
+    rollup_source="holdings_enriched",
     month_column="month_date",
     security={"region": "region_id", "branch": "branch_id", "manager": "manager_id", "category": "category"},
     measures=(

@@ -37,30 +37,19 @@ def _available(cube: Cube) -> set[str]:
         if cube.name == "campaigns":
             cols |= {"branch_id", "start_month"}  # renamed/computed in build()
         return cols
-    if cube.source == "transactions_enriched":
-        extra = {
-            "txn_date",
-            "month_date",
-            "year",
-            "quarter",
-            "weekday",
-            "hour",
-            "region_id",
-            "channel_type",
-            "category",
-        }
-        return set(contract.TRANSACTIONS.column_names) | extra
+    if cube.source in rollups.ENRICHED:
+        return set(rollups.ENRICHED[cube.source])
     return set(contract.TABLES[cube.source].column_names)
 
 
 class ColumnsInContract:
-    """Every column a cube names exists in data/contract.py (or the documented enriched view)."""
+    """Every column a cube names exists in data/contract.py (or a documented enriched relation)."""
 
     name = "columns_in_contract"
 
     def check(self, cube: Cube) -> Iterable[Problem]:
         for table, cols in _source_columns(cube).items():
-            if table not in contract.TABLES and table != "transactions_enriched":
+            if table not in contract.TABLES and table not in rollups.ENRICHED:
                 yield Problem(self.name, cube.name, f"table {table!r} is not in the contract")
                 continue
             if table in contract.TABLES:
@@ -132,7 +121,8 @@ class HierarchiesKnown:
 
 
 class RollupsAdditive:
-    """Rollups declared for a cube's source keep only additive measures over real columns."""
+    """Rollups declared for a cube's source keep sums, counts and distinct counts over real
+    columns; a distinct count may only be additive over the rollup's own dimensions."""
 
     name = "rollups_additive"
 
@@ -144,8 +134,10 @@ class RollupsAdditive:
             if r.source != cube.rollup_source:
                 continue
             for m in r.measures:
-                if m.agg not in rollups.ADDITIVE_AGGREGATIONS:
-                    yield Problem(self.name, r.name, f"{m.name} is not additive")
+                if m.agg not in rollups.AGGREGATIONS:
+                    yield Problem(self.name, r.name, f"{m.name}: unknown aggregation {m.agg!r}")
+                if not set(m.additive_over) <= set(r.dimensions):
+                    yield Problem(self.name, r.name, f"{m.name} is additive over a column it does not keep")
                 if m.column and m.column not in avail:
                     yield Problem(self.name, r.name, f"{m.column!r} not in {cube.rollup_source}")
             for d in r.dimensions:

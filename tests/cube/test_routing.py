@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from cube import engine
 from cube.api import Filter, Query, Scope
+from data import rollups
 from tests.cube.helpers import assert_frames_match
 
 TXN_DIMS = [
@@ -27,7 +28,7 @@ TXN_DIMS = [
     "channel",
     "txn_type",
 ]
-TXN_MEASURES = ["txn_count", "amount", "fee", "avg_amount", "fee_rate", "amount_share"]
+TXN_MEASURES = ["txn_count", "amount", "fee", "customers", "avg_amount", "fee_rate", "amount_share"]
 CM_DIMS = [
     "year",
     "quarter",
@@ -55,6 +56,30 @@ CM_MEASURES = [
     "contribution_rate",
     "aum_share",
 ]
+HOLDING_DIMS = [
+    "year",
+    "quarter",
+    "month",
+    "region",
+    "branch",
+    "manager",
+    "balance_type",
+    "category",
+    "product",
+]
+HOLDING_MEASURES = [
+    "balance",
+    "avg_daily_balance",
+    "holdings",
+    "holders",
+    "balance_per_holder",
+    "balance_share",
+]
+MEMBERS = {
+    "transactions": (TXN_DIMS, TXN_MEASURES),
+    "customers": (CM_DIMS, CM_MEASURES),
+    "holdings": (HOLDING_DIMS, HOLDING_MEASURES),
+}
 FILTERS = {
     "transactions": [
         ("region", "eq", (1,)),
@@ -70,14 +95,22 @@ FILTERS = {
         ("month", "between", ("2024-06-01", "2025-03-01")),
         ("quarter", "eq", (2,)),
     ],
+    "holdings": [
+        ("region", "eq", (1,)),
+        ("branch", "in", (1, 2, 5)),
+        ("category", "eq", ("demand_deposit",)),
+        ("product", "in", (1, 2, 3)),
+        ("product", "in", (2,)),
+        ("month", "between", ("2024-03-01", "2024-08-01")),
+    ],
 }
 SCOPES = [Scope.all(), Scope.of("region", 1), Scope.of("branch", (2, 4))]
 
 
 @st.composite
 def queries(draw):
-    cube = draw(st.sampled_from(["transactions", "customers"]))
-    dims, measures = (TXN_DIMS, TXN_MEASURES) if cube == "transactions" else (CM_DIMS, CM_MEASURES)
+    cube = draw(st.sampled_from(list(MEMBERS)))
+    dims, measures = MEMBERS[cube]
     d = draw(st.lists(st.sampled_from(dims), max_size=2, unique=True))
     m = draw(st.lists(st.sampled_from(measures), min_size=1, max_size=3, unique=True))
     f = draw(st.lists(st.sampled_from(FILTERS[cube]), max_size=2, unique_by=lambda x: x[0]))
@@ -91,7 +124,7 @@ def queries(draw):
 
 
 @pytest.mark.slow
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=90, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(qs=queries())
 def test_routed_equals_base(served, qs, monkeypatch):
     q, scope = qs
@@ -100,26 +133,66 @@ def test_routed_equals_base(served, qs, monkeypatch):
         mp.setattr(engine, "choose_source", lambda cube, *a: (cube.source, {}))
         mp.setattr(engine, "_plans", OrderedDict())  # no memoised routed plan
         base = engine.execute(q, scope, use_cache=False)
-    assert base.served_by in ("transactions_enriched", "customer_month")
+    assert base.served_by in ("transactions_enriched", "customer_month", "holdings_enriched")
     assert_frames_match(routed.frame, base.frame, q.dimensions, q.measures)
+
+
+def _rows(con, source: str, having: str) -> dict[str, int]:
+    names = [r.name for r in rollups.ROLLUPS if r.source == source and having in r.dimensions]
+    return {n: con.sql(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names}
 
 
 def test_routes_to_smallest_answering_rollup(served):
     q = Query("transactions", ("transactions.amount",), ("transactions.channel_type",))
     r = engine.execute(q, Scope.all(), use_cache=False)
-    counts = {
-        n: served.sql(f"SELECT count(*) FROM {n}").fetchone()[0]
-        for n in ("rollup_txn_month", "rollup_txn_day_channel", "rollup_txn_hour")
-    }
-    assert r.served_by == min(counts, key=counts.get)
+    counts = _rows(served, "transactions_enriched", "channel_type")
+    assert len(counts) > 2 and r.served_by == min(counts, key=counts.get)
     q2 = Query("customers", ("customers.aum",), ("customers.manager",))
     assert engine.execute(q2, Scope.all(), use_cache=False).served_by == "rollup_cm_org"
 
 
-def test_non_additive_or_uncovered_goes_to_base(served):
-    distinct = Query("transactions", ("transactions.customers",), ("transactions.channel_type",))
-    assert engine.execute(distinct, Scope.all(), use_cache=False).served_by == "transactions_enriched"
+def _served(query: Query, scope: Scope | None = None) -> str:
+    return engine.execute(query, scope or Scope.all(), use_cache=False).served_by
+
+
+def test_distinct_counts_route_only_where_they_sum_exactly(served):
+    by_type = Query("transactions", ("transactions.customers",), ("transactions.channel_type",))
+    assert _served(by_type) == "rollup_txn_customers_channel_type"
+    # a customer may use several branches: summing per-branch distinct counts would double count
+    two_branches = Query(
+        "transactions",
+        ("transactions.customers",),
+        ("transactions.region",),
+        (Filter("transactions.branch", "in", (1, 2)),),
+    )
+    assert _served(two_branches) == "transactions_enriched"
+    assert (
+        _served(
+            Query("transactions", ("transactions.customers",), ("transactions.region",)),
+            Scope.of("branch", (2, 4)),
+        )
+        == "transactions_enriched"
+    )
+    holders = Query("holdings", ("holdings.holders",), ("holdings.category",))
+    assert _served(holders) == "rollup_holdings_category_branch"
+    # a customer sits in one branch a month, so holder counts add up over branches in scope
+    assert _served(holders, Scope.of("branch", (2, 4))) == "rollup_holdings_category_branch"
+    # ... but not over products: a customer may hold two products of one category
+    products = Query(
+        "holdings", ("holdings.holders",), ("holdings.category",), (Filter("holdings.product", "in", (1, 2)),)
+    )
+    assert _served(products) == "holdings_enriched"
+    one_product = Query(
+        "holdings", ("holdings.holders",), ("holdings.category",), (Filter("holdings.product", "eq", (2,)),)
+    )
+    assert _served(one_product).startswith("rollup_holdings_product")
+
+
+def test_uncovered_goes_to_base(served):
+    assert _served(Query("transactions", ("transactions.customers",), ("transactions.weekday",))) == (
+        "transactions_enriched"
+    )
     uncovered = Query("customers", ("customers.aum",), ("customers.manager", "customers.gender"))
-    assert engine.execute(uncovered, Scope.all(), use_cache=False).served_by == "customer_month"
+    assert _served(uncovered) == "customer_month"
     rm = Query("transactions", ("transactions.amount",), ("transactions.channel_type",))
-    assert engine.execute(rm, Scope.of("manager", 3), use_cache=False).served_by == "transactions_enriched"
+    assert _served(rm, Scope.of("manager", 3)) == "transactions_enriched"
