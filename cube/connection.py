@@ -32,13 +32,26 @@ def use_backend(backend: Any | None) -> None:
     _local.__dict__.clear()
 
 
-def data_version() -> str | None:
-    """Version of the data being served; None when serving an override (not cacheable)."""
+def warehouse_version() -> str | None:
+    """Version of the warehouse being served; None when serving an override without one."""
     if _override["con"] is not None or _override["backend"] is not None:
         return _override["version"] if _override["backend"] is None else None
     from data import warehouse
 
     return warehouse.data_version()
+
+
+def data_version() -> str | None:
+    """Version of everything a result depends on: the warehouse, and the customer scores
+    published for it (a new segmentation changes results without a reload). None when serving
+    an override without a version (not cacheable)."""
+    from data import scores
+
+    version = warehouse_version()
+    if version is None:
+        return None
+    sig = scores.signature(version)
+    return f"{version}+{sig}" if sig else version
 
 
 def engine_name() -> str:

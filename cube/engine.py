@@ -35,7 +35,7 @@ from cube.api import (
 )
 from cube.model import get_cube, resolve_dimension, resolve_measure
 from cube.model.base import Cube, Dimension, Part
-from data import rollups
+from data import rollups, scores
 
 _SCALARS = (str, int, float, bool, dt.date, dt.datetime)
 _DATE_FMTS = ("month", "date")
@@ -52,9 +52,46 @@ IDENTITY_COLUMNS = (
 # --- sources --------------------------------------------------------------------------------
 
 
-def base_table(cube: Cube, con: Any):
-    """The cube's base relation on backend ``con``."""
-    return cube.build(con) if cube.build else con.table(cube.source)
+def base_table(cube: Cube, con: Any, attributes: set[str] = frozenset()):
+    """The cube's base relation on backend ``con``, with the published customer-score columns
+    among ``attributes`` joined on (null for every customer when nothing is published)."""
+    t = cube.build(con) if cube.build else con.table(cube.source)
+    if not attributes or not cube.customer_column:
+        return t
+    published = scores.current(connection.warehouse_version())
+    for kind, columns in scores.ATTRIBUTES.items():
+        wanted = [c for c in columns if c in attributes]
+        if not wanted:
+            continue
+        if kind not in published:
+            t = t.mutate(**{c: ibis.null(scores.ATTRIBUTE_TYPES[c]) for c in wanted})
+            continue
+        s = _scores_table(con, published[kind]).select("customer_id", *wanted)
+        j = t.left_join(s, t[cube.customer_column] == s.customer_id)
+        t = j.select(*[j[c] for c in t.columns], *[j[c] for c in wanted])
+    return t
+
+
+def _scores_table(con: Any, pub: scores.Publication):
+    """A published scores file as a table of backend ``con`` (a view registered once per backend:
+    DuckDB views are private to the cursor that made them)."""
+    registered = con.__dict__.setdefault("_mams_scores", {})
+    name = registered.get(pub.path)
+    if name is None:
+        name = f"scores_{pub.kind}_{abs(hash(str(pub.path))):x}"
+        con.read_parquet(str(pub.path), table_name=name)
+        registered[pub.path] = name
+    return con.table(name)
+
+
+def attribute_columns(cube: Cube, dims: list[Dimension], filters: tuple[Filter, ...]) -> set[str]:
+    """Columns of published customer scores a query groups or filters by."""
+    found = {d.column for d in dims if d.attribute}
+    for f in filters:
+        d = resolve_dimension(f.member, cube.name)
+        if d.attribute:
+            found.add(d.column)
+    return found
 
 
 def dim_expr(t, d: Dimension):
@@ -163,7 +200,7 @@ _row_counts: dict[tuple[str | None, str], int | None] = {}
 
 
 def _rollup_rows(con: Any, name: str) -> int | None:
-    key = (connection.data_version() or str(id(con)), name)
+    key = (connection.warehouse_version() or str(id(con)), name)
     if key not in _row_counts:
         try:
             _row_counts[key] = int(con.table(name).count().execute())
@@ -258,7 +295,11 @@ def compile_query(query: Query, scope: Scope, con: Any | None = None, route: boo
         if needed is not None
         else (cube.source, {})
     )
-    t = con.table(served_by) if mapping else base_table(cube, con)
+    t = (
+        con.table(served_by)
+        if mapping
+        else base_table(cube, con, attribute_columns(cube, dims, query.filters))
+    )
 
     pred = security.row_predicate(t, cube, scope, con)
     if pred is not None:
@@ -360,7 +401,7 @@ def column_infos(query: Query) -> dict[str, ColumnInfo]:
     for q in query.dimensions:
         d = resolve_dimension(q, query.cube)
         infos[q] = ColumnInfo(q, "dimension", d.label_en, d.label_zh, d.fmt)
-        if d.lookup or d.values:
+        if d.lookup or d.values or d.attribute:
             infos[label_column(q)] = ColumnInfo(label_column(q), "label", d.label_en, d.label_zh, "text")
     for q in query.measures:
         m = resolve_measure(q, query.cube)
@@ -373,7 +414,7 @@ def add_labels(frame: pd.DataFrame, query: Query, scope: Scope, lang: str, con: 
 
     for q in query.dimensions:
         d = resolve_dimension(q, query.cube)
-        if d.lookup or d.values:
+        if d.lookup or d.values or d.attribute:
             frame[label_column(q)] = labels.labels_for(frame[q], d, scope, lang, con)
     return frame
 
@@ -464,7 +505,7 @@ def _drill_through(
     ):
         raise CubeError(f"page must be >= 0 and page_size in 1..{MAX_PAGE_SIZE}")
     con = connection.backend()
-    t = base_table(cube, con)
+    t = base_table(cube, con, attribute_columns(cube, [], filters))
     pred = security.row_predicate(t, cube, scope, con)
     if pred is not None:
         t = t.filter(pred)

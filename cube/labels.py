@@ -6,10 +6,13 @@ import threading
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from cube import connection, security
 from cube.api import Scope
 from cube.model.base import Dimension
+from cube.model.labels import NOT_SCORED
+from data import scores
 
 _lock = threading.Lock()
 _lookups: dict[tuple, pd.DataFrame] = {}
@@ -17,7 +20,7 @@ _lookups: dict[tuple, pd.DataFrame] = {}
 
 def _lookup_frame(d: Dimension, con: Any) -> pd.DataFrame:
     lk = d.lookup
-    key = (connection.data_version() or id(con), lk.table, lk.key, lk.en, lk.zh)
+    key = (connection.warehouse_version() or id(con), lk.table, lk.key, lk.en, lk.zh)
     with _lock:
         frame = _lookups.get(key)
     if frame is None:
@@ -33,11 +36,35 @@ def _lookup_frame(d: Dimension, con: Any) -> pd.DataFrame:
     return frame
 
 
+def _segment_names(lang: str) -> dict:
+    """Segment number -> name from the published segmentation (empty if none is published)."""
+    pub = scores.current(connection.warehouse_version()).get("segmentation")
+    if pub is None:
+        return {}
+    column = "segment_name_zh" if lang.startswith("zh") else "segment_name"
+    key = (str(pub.path), column)
+    with _lock:
+        names = _lookups.get(key)
+    if names is None:
+        table = pq.read_table(pub.path, columns=["segment", column]).to_pandas().drop_duplicates("segment")
+        names = {int(k): str(v) for k, v in zip(table["segment"], table[column], strict=True)}
+        with _lock:
+            _lookups[key] = names
+    return names
+
+
 def labels_for(values: pd.Series, d: Dimension, scope: Scope, lang: str, con: Any) -> pd.Series:
-    """Labels of ``values`` (a result column of dimension ``d``)."""
+    """Labels of ``values`` (a result column of dimension ``d``); missing values of a model
+    score read "Not scored"."""
     zh = lang.startswith("zh")
+    unscored = NOT_SCORED[1] if zh else NOT_SCORED[0]
+    if d.attribute == "segmentation":
+        names = _segment_names(lang)
+        return values.map(lambda v: unscored if pd.isna(v) else names.get(int(v), str(v)))
     if d.values:
         mapping = {k: (v[1] if zh else v[0]) for k, v in d.values.items()}
+        if d.attribute:
+            return values.map(lambda v: unscored if pd.isna(v) else mapping.get(str(v), str(v)))
         return values.map(lambda v: mapping.get(str(v), str(v)))
     lk = d.lookup
     frame = _lookup_frame(d, con)

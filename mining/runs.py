@@ -9,7 +9,9 @@ files. Progress goes to a callback ``progress(fraction, message)``; a cancel sig
 with :class:`Cancelled` (recorded as status "cancelled").
 
 Outputs the cube reads (stable schemas, one row per customer, see :data:`CUSTOMER_OUTPUTS`):
-``customers.parquet`` of the latest succeeded run of a kind, found by :func:`latest_output`.
+``customers.parquet`` of the latest succeeded run of a kind, found by :func:`latest_output`; a
+succeeded segmentation or value run publishes it (``data.scores``) as the cube's segment and
+value-tier dimensions for the warehouse version it ran on.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from data import ops_store, paths, warehouse
+from data import ops_store, paths, scores, warehouse
 from mining import features
 from mining.churn import ChurnModel, rank_dormant
 from mining.classifier import Cancelled, ScoringModel
@@ -63,6 +65,7 @@ CUSTOMER_OUTPUTS: dict[str, dict[str, str]] = {
         "customer_id": "BIGINT",
         "segment": "INTEGER (0 = largest segment)",
         "segment_name": "VARCHAR (generated descriptive name)",
+        "segment_name_zh": "VARCHAR (the name in Simplified Chinese)",
         "x": "DOUBLE (2-D projection)",
         "y": "DOUBLE (2-D projection)",
     },
@@ -203,6 +206,9 @@ def run(
         _finish(run_id, "failed", None, ctx.outputs, f"{type(exc).__name__}: {exc}")
         raise
     _finish(run_id, "succeeded", metrics, ctx.outputs, None)
+    if kind in scores.ATTRIBUTES and version and "customers" in ctx.outputs:
+        # the cube's segment / value-tier dimensions now show this run's results
+        scores.publish(kind, version, run_id, folder / ctx.outputs["customers"])
     return RunResult(
         run_id, kind, "succeeded", params, version, metrics, {k: folder / v for k, v in ctx.outputs.items()}
     )
@@ -288,11 +294,13 @@ def _run_segmentation(con, ctx: RunContext) -> dict:
     ).fit(frame)
     ctx.step(0.8, "writing outputs")
     names = dict(zip(seg.profiles_["segment"], seg.profiles_["segment_name"], strict=True))
+    names_zh = dict(zip(seg.profiles_["segment"], seg.profiles_["segment_name_zh"], strict=True))
     customers = pd.DataFrame(
         {
             "customer_id": frame["customer_id"].to_numpy(np.int64),
             "segment": seg.labels_.astype(np.int32),
             "segment_name": [names[s] for s in seg.labels_],
+            "segment_name_zh": [names_zh[s] for s in seg.labels_],
             "x": seg.projection_["x"].to_numpy(),
             "y": seg.projection_["y"].to_numpy(),
         }

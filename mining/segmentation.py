@@ -214,14 +214,17 @@ class BehaviourSegmenter:
                     f"{f} {'+' if effect[f] > 0 else '-'}{abs(effect[f]):.1f}sd" for f in top
                 ),
                 "segment_name": self._segment_name(effect),
+                "segment_name_zh": self._segment_name(effect, zh=True),
             }
             row.update({f: float(mean[f]) for f in self.features_})
             rows.append(row)
         profiles = pd.DataFrame(rows)
         profiles["segment_name"] = _dedupe(profiles["segment_name"].tolist())
+        profiles["segment_name_zh"] = _dedupe(profiles["segment_name_zh"].tolist())
         front = [
             "segment",
             "segment_name",
+            "segment_name_zh",
             "customers",
             "share",
             "aum_share",
@@ -231,9 +234,13 @@ class BehaviourSegmenter:
         return profiles[front + self.features_]
 
     @staticmethod
-    def _segment_name(effect: pd.Series) -> str:
+    def _segment_name(effect: pd.Series, zh: bool = False) -> str:
+        """ "high <a>, high <b>, low <c>" from the features furthest above and below average."""
         high = [f for f in effect.sort_values(ascending=False).index[:2] if effect[f] > 0.3]
         low = [f for f in effect.sort_values().index[:1] if effect[f] < -0.3]
+        if zh:
+            parts = [f"高{_label_zh(f)}" for f in high] + [f"低{_label_zh(f)}" for f in low]
+            return "、".join(parts) if parts else "均衡型"
         parts = [f"high {_label(f)}" for f in high] + [f"low {_label(f)}" for f in low]
         return ", ".join(parts) if parts else "average"
 
@@ -294,6 +301,29 @@ def _label(feature: str) -> str:
         if feature.startswith(prefix):
             feature = feature[len(prefix) :]
     return feature.replace("_", " ")
+
+
+_FEATURE_ZH = {
+    "txn_count": "交易笔数",
+    "txn_amount": "交易金额",
+    "active_share": "活跃度",
+    "aum": "资产",
+    "loan_balance": "贷款",
+    "investment_share": "投资占比",
+    "product_count": "产品数",
+}
+
+
+def _label_zh(feature: str) -> str:
+    """Chinese name of a behaviour feature: channel share, category held, or a measure."""
+    from data.gen_reference import CATEGORY_NAMES, CHANNELS
+
+    if feature.startswith("share_"):
+        names = {code: zh for code, zh, _en, _type in CHANNELS}
+        return f"{names.get(feature[6:], feature[6:])}使用"
+    if feature.startswith("has_"):
+        return f"持有{CATEGORY_NAMES.get(feature[4:], (feature[4:],))[0]}"
+    return _FEATURE_ZH.get(feature.removeprefix("log_"), _label(feature))
 
 
 def _dedupe(names: list[str]) -> list[str]:

@@ -64,7 +64,9 @@ class Lookup:
 class Dimension:
     """A dimension over source ``column``; ``derive`` ("year" | "quarter") computes a coarser
     level from a date column. Labels of values come from ``lookup`` or from ``values``
-    (code -> (en, zh))."""
+    (code -> (en, zh)). An ``attribute`` dimension's column is not in the warehouse: it comes
+    from the customer scores published by a model run of that kind (data.scores), joined on
+    the cube's customer column."""
 
     name: str
     label_en: str
@@ -76,6 +78,7 @@ class Dimension:
     values: dict[str, tuple[str, str]] | None = None
     is_time: bool = False
     description: str = ""
+    attribute: str | None = None
 
     def label(self, lang: str = "en") -> str:
         return self.label_zh if lang.startswith("zh") else self.label_en

@@ -64,3 +64,12 @@ BALANCE_TYPE = {
     "loan": ("Loan", "贷款类"),
     "none": ("No balance", "无余额"),
 }
+VALUE_TIER = {
+    "private": ("Private banking", "私人银行"),
+    "vip": ("VIP", "贵宾"),
+    "gold": ("Gold", "金卡"),
+    "silver": ("Silver", "银卡"),
+    "mass": ("Mass", "大众"),
+}
+# the label of a customer a model has not scored (no published run, or a newer customer)
+NOT_SCORED = ("Not scored", "未评分")

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cube.model.base import AGGS, Cube
-from data import contract, rollups
+from data import contract, rollups, scores
 
 FORMATS = ("money", "count", "percent", "number", "text", "id", "int", "year", "quarter", "month", "date")
 
@@ -58,7 +58,15 @@ class ColumnsInContract:
                     if col not in known:
                         yield Problem(self.name, f"{cube.name}:{table}", f"column {col!r} not in contract")
         avail = _available(cube)
-        named = [d.column for d in cube.dimensions] + list(cube.security.values()) + list(cube.detail_columns)
+        for d in cube.dimensions:
+            if d.attribute and (
+                d.attribute not in scores.ATTRIBUTES
+                or d.column not in scores.ATTRIBUTES[d.attribute]
+                or not cube.customer_column
+            ):
+                yield Problem(self.name, f"{cube.name}.{d.name}", f"not a published {d.attribute!r} column")
+        named = [d.column for d in cube.dimensions if not d.attribute]
+        named += list(cube.security.values()) + list(cube.detail_columns)
         named += [p.column for m in cube.measures if m.part for p in [m.part] if p.column]
         named += [m.part.where[0] for m in cube.measures if m.part and m.part.where]
         for col in named:

@@ -53,11 +53,14 @@ def test_segmentation_outputs_have_the_documented_schema(segmentation_run):
 
 
 def test_run_is_registered_with_params_version_and_metrics(segmentation_run):
-    from data import warehouse
+    from data import scores, warehouse
 
     row = runs.list_runs("segmentation").set_index("run_id").loc[segmentation_run.run_id]
     assert row["status"] == "succeeded"
     assert row["data_version"] == warehouse.data_version()
+    # ... and published as the cube's segment dimension for this warehouse version
+    published = scores.current(warehouse.data_version())["segmentation"]
+    assert published.run_id == segmentation_run.run_id
     assert row["params"]["random_state"] == 0
     assert row["metrics"]["n_clusters"] == segmentation_run.metrics["n_clusters"]
     assert set(row["outputs"]) >= {"customers", "profiles", "loadings"}

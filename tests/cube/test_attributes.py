@@ -1,0 +1,131 @@
+"""Segment and value tier: customer dimensions read from published model scores."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cube import connection, engine
+from cube.api import Filter, Query, Scope
+from data import scores
+from tests.cube.helpers import assert_frames_match
+
+SEG_NAMES = {
+    0: ("high aum", "高资产"),
+    1: ("high mobile banking", "高手机银行使用"),
+    2: ("average", "均衡型"),
+}
+TIERS = ("private", "vip", "gold", "silver", "mass")
+
+
+@pytest.fixture()
+def tiny_home(tiny_con, tmp_path, monkeypatch):
+    """The tiny warehouse served under its own version, with a private home for publications."""
+    monkeypatch.setenv("MAMS_HOME", str(tmp_path))
+    version = f"tiny-{uuid.uuid4().hex[:8]}"
+    connection.use_connection(tiny_con, version=version)
+    yield version
+    connection.use_connection(None)
+
+
+def _publish(tmp_path, version: str, tiny_source) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scores for all but the last 20 customers (newer customers are not scored yet)."""
+    ids = np.sort(tiny_source["customers"]["customer_id"].to_numpy())[:-20]
+    seg = pd.DataFrame({"customer_id": ids, "segment": (ids % 3).astype(np.int32)})
+    seg["segment_name"] = seg["segment"].map(lambda s: SEG_NAMES[s][0])
+    seg["segment_name_zh"] = seg["segment"].map(lambda s: SEG_NAMES[s][1])
+    val = pd.DataFrame({"customer_id": ids[::2], "value_tier": [TIERS[i % 5] for i in range(len(ids[::2]))]})
+    seg.to_parquet(tmp_path / "seg.parquet")
+    val.to_parquet(tmp_path / "val.parquet")
+    scores.publish("segmentation", version, "run-seg", tmp_path / "seg.parquet")
+    scores.publish("value", version, "run-val", tmp_path / "val.parquet")
+    return seg, val
+
+
+def _last_month_rows(con) -> pd.DataFrame:
+    return con.sql(
+        "SELECT * FROM customer_month WHERE month_date = (SELECT max(month_date) FROM customer_month)"
+    ).df()
+
+
+def test_customers_by_segment_agree_with_pandas(tiny_home, tiny_con, tiny_source, tmp_path):
+    seg, _ = _publish(tmp_path, tiny_home, tiny_source)
+    q = Query("customers", ("customers.customers", "customers.aum"), ("customers.segment",))
+    got = engine.execute(q, Scope.all(), use_cache=False)
+    rows = _last_month_rows(tiny_con).merge(seg, on="customer_id", how="left")
+    want = rows.groupby("segment", dropna=False).agg(customers=("customer_id", "size"), aum=("aum", "sum"))
+    want = want.reset_index().rename(
+        columns={"segment": "customers.segment", "customers": "customers.customers", "aum": "customers.aum"}
+    )
+    frame = got.frame.copy()
+    frame["customers.segment"] = frame["customers.segment"].fillna(-1)
+    want["customers.segment"] = want["customers.segment"].fillna(-1)
+    assert_frames_match(frame, want, q.dimensions, q.measures)
+    assert got.served_by == "customer_month"
+    labels = dict(zip(frame["customers.segment"], got.frame["customers.segment.label"], strict=True))
+    assert labels[-1] == "Not scored" and labels[1] == "high mobile banking"
+    zh = engine.execute(q, Scope.all(), lang="zh", use_cache=False).frame
+    assert set(zh["customers.segment.label"]) == {"高资产", "高手机银行使用", "均衡型", "未评分"}
+
+
+def test_value_tier_filtered_by_segment_under_a_region_scope(tiny_home, tiny_con, tiny_source, tmp_path):
+    seg, val = _publish(tmp_path, tiny_home, tiny_source)
+    q = Query(
+        "customers",
+        ("customers.customers", "customers.contribution"),
+        ("customers.value_tier",),
+        (Filter("customers.segment", "eq", (2,)),),
+    )
+    got = engine.execute(q, Scope.of("region", 1), use_cache=False).frame
+    every = tiny_con.sql("SELECT * FROM customer_month").df()
+    every = every.merge(seg, on="customer_id", how="left").merge(val, on="customer_id", how="left")
+    every = every[(every["segment"] == 2) & (every["region_id"] == 1)]
+    last = every[every["month_date"] == every["month_date"].max()]
+    want = pd.DataFrame(
+        {
+            "customers.customers": last.groupby("value_tier", dropna=False).size(),
+            "customers.contribution": every.groupby("value_tier", dropna=False)["contribution"].sum(),
+        }
+    ).reset_index(names="customers.value_tier")
+    got["customers.value_tier"] = got["customers.value_tier"].fillna("none")
+    want["customers.value_tier"] = want["customers.value_tier"].fillna("none")
+    assert_frames_match(got, want, q.dimensions, q.measures)
+    assert "Not scored" in set(got["customers.value_tier.label"]) and "Gold" in set(
+        got["customers.value_tier.label"]
+    )
+
+
+def test_publishing_new_scores_changes_cached_results(tiny_home, tiny_source, tmp_path):
+    q = Query("customers", ("customers.customers",), ("customers.segment",))
+    before = engine.execute(q, Scope.all())
+    assert before.frame["customers.segment.label"].tolist() == ["Not scored"]
+    _publish(tmp_path, tiny_home, tiny_source)
+    after = engine.execute(q, Scope.all())
+    assert not after.cached and len(after.frame) == 4
+    assert after.frame["customers.customers"].sum() == before.frame["customers.customers"].sum()
+
+
+def test_scores_of_another_warehouse_version_are_not_used(tiny_home, tiny_source, tmp_path):
+    _publish(tmp_path, "some-older-version", tiny_source)
+    q = Query("customers", ("customers.customers",), ("customers.value_tier",))
+    frame = engine.execute(q, Scope.all(), use_cache=False).frame
+    assert frame["customers.value_tier.label"].tolist() == ["Not scored"]
+
+
+def test_drill_through_to_one_segment(tiny_home, tiny_source, tmp_path):
+    seg, _ = _publish(tmp_path, tiny_home, tiny_source)
+    f = (Filter("customers.segment", "eq", (1,)), Filter("customers.month", "eq", ("2024-12-01",)))
+    page = engine.drill_through("customers", f, Scope.all(), 0, 1000, "en")
+    assert page.total_rows > 0
+    assert set(page.frame["customer_id"]) <= set(seg.loc[seg["segment"] == 1, "customer_id"])
+
+
+def test_publishing_refuses_what_the_cube_cannot_use(tmp_path, monkeypatch):
+    monkeypatch.setenv("MAMS_HOME", str(tmp_path))
+    with pytest.raises(ValueError, match="not customer dimensions"):
+        scores.publish("churn", "v", "r", tmp_path)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        scores.publish("value", "v", "r", tmp_path / "missing.parquet")
