@@ -26,16 +26,20 @@ def use_connection(con: Any | None, version: str | None = None) -> None:
     _local.__dict__.clear()
 
 
-def use_backend(backend: Any | None) -> None:
-    """Serve from this Ibis backend (e.g. a pyspark backend) for every thread; None resets."""
+def use_backend(backend: Any | None, version: str | None = None) -> None:
+    """Serve from this Ibis backend (e.g. a pyspark backend) for every thread; None resets.
+    ``version`` names the data it holds (for published scores and caching), if known."""
     _override["backend"] = backend
+    _override["backend_version"] = version if backend is not None else None
     _local.__dict__.clear()
 
 
 def warehouse_version() -> str | None:
     """Version of the warehouse being served; None when serving an override without one."""
-    if _override["con"] is not None or _override["backend"] is not None:
-        return _override["version"] if _override["backend"] is None else None
+    if _override["backend"] is not None:
+        return _override.get("backend_version")
+    if _override["con"] is not None:
+        return _override["version"]
     from data import warehouse
 
     return warehouse.data_version()
@@ -80,8 +84,11 @@ def backend() -> Any:
         return _override["backend"]
     if os.environ.get("MAMS_ENGINE", "duckdb") == "spark" and _override["con"] is None:
         from cube import spark
+        from data import warehouse
 
+        version = warehouse.data_version()  # of the tables copied into Spark just below
         _override["backend"] = spark.warehouse_backend()
+        _override["backend_version"] = version
         return _override["backend"]
     if _override["con"] is not None:
         key, con = "override", _override["con"]

@@ -70,7 +70,8 @@ def labels_for(values: pd.Series, d: Dimension, scope: Scope, lang: str, con: An
     frame = _lookup_frame(d, con)
     if lk.table == "managers":
         mapping = {}
-        for row in frame.itertuples(index=False):
+        shown = frame[frame[lk.key].isin(values.dropna().unique())]  # not every manager of the bank
+        for row in shown.itertuples(index=False):
             ok = security.manager_visible(row.branch_id, row.region_id, row.manager_id, scope)
             mapping[row.manager_id] = (
                 row.name if ok else (f"客户经理 #{row.manager_id}" if zh else f"RM #{row.manager_id}")

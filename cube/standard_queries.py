@@ -97,6 +97,27 @@ STANDARD_QUERIES: tuple[StandardQuery, ...] = (
         "Tenure bands",
     ),
     StandardQuery(
+        "customers_by_segment",
+        "segmentation",
+        Query(
+            "customers",
+            ("customers.customers", "customers.aum", "customers.contribution", "customers.aum_share"),
+            ("customers.segment",),
+        ),
+        "Behaviour segments (published segmentation)",
+    ),
+    StandardQuery(
+        "segment_by_value_tier",
+        "segmentation",
+        Query(
+            "customers",
+            ("customers.customers", "customers.avg_aum"),
+            ("customers.value_tier",),
+            (Filter("customers.segment", "eq", (1,)),),
+        ),
+        "Drill: one segment by value tier",
+    ),
+    StandardQuery(
         "products_by_category",
         "products",
         Query(

@@ -18,6 +18,11 @@ def _norm(v):
     return v
 
 
+def _keys(s: pd.Series) -> list:
+    """Values for comparison, missing ones (None, NaN: "not scored") as None."""
+    return [None if pd.isna(v) else v for v in s.tolist()]
+
+
 def assert_frames_match(got: pd.DataFrame, want: pd.DataFrame, dims, measures, rel: float = 1e-9) -> None:
     dims, measures = list(dims), list(measures)
     g = got[dims + measures].copy()
@@ -30,7 +35,7 @@ def assert_frames_match(got: pd.DataFrame, want: pd.DataFrame, dims, measures, r
         w = w.sort_values(dims, kind="stable").reset_index(drop=True)
     assert len(g) == len(w), f"row counts differ: {len(g)} vs {len(w)}"
     for d in dims:
-        assert g[d].tolist() == w[d].tolist(), f"{d} differs"
+        assert _keys(g[d]) == _keys(w[d]), f"{d} differs"
     for m in measures:
         a = g[m].astype("float64").to_numpy()
         b = w[m].astype("float64").to_numpy()

@@ -17,8 +17,14 @@ def _dates(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s).dt.date
 
 
-def flat(cube_name: str, src: dict[str, pd.DataFrame], customer_month: pd.DataFrame) -> pd.DataFrame:
-    """The cube's base rows, joined in pandas from raw frames."""
+def flat(
+    cube_name: str,
+    src: dict[str, pd.DataFrame],
+    customer_month: pd.DataFrame,
+    scores: dict[str, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """The cube's base rows, joined in pandas from raw frames (and published ``scores`` by kind,
+    for the customer dimensions read from model outputs)."""
     p, ch, br = src["products"], src["channels"], src["branches"]
     if cube_name == "transactions":
         t = src["transactions"].copy()
@@ -39,6 +45,13 @@ def flat(cube_name: str, src: dict[str, pd.DataFrame], customer_month: pd.DataFr
     if cube_name == "customers":
         t = customer_month.copy()
         t["month_date"] = _dates(t["month_date"])
+        cube = get_cube("customers")
+        for kind in {d.attribute for d in cube.dimensions if d.attribute}:
+            columns = [d.column for d in cube.dimensions if d.attribute == kind]
+            if scores and kind in scores:
+                t = t.merge(scores[kind][["customer_id", *columns]], on="customer_id", how="left")
+            else:
+                t[columns] = None
         return t
     if cube_name == "holdings":
         h = src["holdings"].copy()
@@ -77,7 +90,7 @@ def _dim(t: pd.DataFrame, d) -> pd.Series:
 def evaluate(query: Query, rows: pd.DataFrame) -> pd.DataFrame:
     """Evaluate ``query`` (eq/in/between filters) on the flat rows; columns named by member."""
     cube = get_cube(query.cube)
-    t = rows.copy()
+    t = rows.copy(deep=False)  # copy-on-write: new columns never reach the caller's frame
     for f in query.filters:
         d = resolve_dimension(f.member, cube.name)
         s = _dim(t, d)

@@ -4,26 +4,19 @@ from __future__ import annotations
 
 import uuid
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from cube import connection, engine
 from cube.api import Filter, Query, Scope
 from data import scores
+from tests.cube import tiny
 from tests.cube.helpers import assert_frames_match
-
-SEG_NAMES = {
-    0: ("high aum", "高资产"),
-    1: ("high mobile banking", "高手机银行使用"),
-    2: ("average", "均衡型"),
-}
-TIERS = ("private", "vip", "gold", "silver", "mass")
 
 
 @pytest.fixture()
 def tiny_home(tiny_con, tmp_path, monkeypatch):
-    """The tiny warehouse served under its own version, with a private home for publications."""
+    """Like the ``scored`` fixture, but publishing is left to the test."""
     monkeypatch.setenv("MAMS_HOME", str(tmp_path))
     version = f"tiny-{uuid.uuid4().hex[:8]}"
     connection.use_connection(tiny_con, version=version)
@@ -32,17 +25,8 @@ def tiny_home(tiny_con, tmp_path, monkeypatch):
 
 
 def _publish(tmp_path, version: str, tiny_source) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Scores for all but the last 20 customers (newer customers are not scored yet)."""
-    ids = np.sort(tiny_source["customers"]["customer_id"].to_numpy())[:-20]
-    seg = pd.DataFrame({"customer_id": ids, "segment": (ids % 3).astype(np.int32)})
-    seg["segment_name"] = seg["segment"].map(lambda s: SEG_NAMES[s][0])
-    seg["segment_name_zh"] = seg["segment"].map(lambda s: SEG_NAMES[s][1])
-    val = pd.DataFrame({"customer_id": ids[::2], "value_tier": [TIERS[i % 5] for i in range(len(ids[::2]))]})
-    seg.to_parquet(tmp_path / "seg.parquet")
-    val.to_parquet(tmp_path / "val.parquet")
-    scores.publish("segmentation", version, "run-seg", tmp_path / "seg.parquet")
-    scores.publish("value", version, "run-val", tmp_path / "val.parquet")
-    return seg, val
+    published = tiny.publish_scores(tmp_path, version, tiny_source)
+    return published["segmentation"], published["value"]
 
 
 def _last_month_rows(con) -> pd.DataFrame:

@@ -12,9 +12,10 @@ from tests.cube.helpers import assert_frames_match
 
 @pytest.mark.spark
 @pytest.mark.slow
-def test_standard_suite_identical_on_spark_and_duckdb(tiny_con):
+def test_standard_suite_identical_on_spark_and_duckdb(tiny_con, scored):
     from cube import spark
 
+    version, _ = scored  # segment and value scores published for this data, read on both engines
     session = spark.local_session(partitions=1)
     session.sparkContext.setLogLevel("ERROR")
     spark_backend = spark.load_from_duckdb(session, tiny_con)
@@ -22,9 +23,9 @@ def test_standard_suite_identical_on_spark_and_duckdb(tiny_con):
     try:
         for sq in STANDARD_QUERIES:
             for scope in scopes:
-                connection.use_connection(tiny_con)
+                connection.use_connection(tiny_con, version=version)
                 duck = engine.execute(sq.query, scope, use_cache=False)
-                connection.use_backend(spark_backend)
+                connection.use_backend(spark_backend, version=version)
                 spk = engine.execute(sq.query, scope, use_cache=False)
                 assert spk.served_by == duck.served_by, sq.name
                 assert_frames_match(spk.frame, duck.frame, sq.query.dimensions, sq.query.measures)

@@ -225,3 +225,30 @@ def build(frames: dict[str, pd.DataFrame] | None = None) -> duckdb.DuckDBPyConne
         con.unregister("_src")
     derive.build_derived(con)
     return con
+
+
+SEGMENT_NAMES = {
+    0: ("high aum", "高资产"),
+    1: ("high mobile banking", "高手机银行使用"),
+    2: ("average", "均衡型"),
+}
+VALUE_TIERS = ("private", "vip", "gold", "silver", "mass")
+
+
+def publish_scores(folder, version: str, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Publish segmentation and value scores for all but the 20 newest customers (who are not
+    scored yet), as model runs would; returns the published frames by kind."""
+    from data import scores
+
+    ids = np.sort(frames["customers"]["customer_id"].to_numpy())[:-20]
+    seg = pd.DataFrame({"customer_id": ids, "segment": (ids % 3).astype(np.int32)})
+    seg["segment_name"] = seg["segment"].map(lambda s: SEGMENT_NAMES[s][0])
+    seg["segment_name_zh"] = seg["segment"].map(lambda s: SEGMENT_NAMES[s][1])
+    half = ids[::2]
+    val = pd.DataFrame({"customer_id": half, "value_tier": [VALUE_TIERS[i % 5] for i in range(len(half))]})
+    published = {"segmentation": seg, "value": val}
+    for kind, frame in published.items():
+        path = folder / f"{kind}-{version}.parquet"
+        frame.to_parquet(path)
+        scores.publish(kind, version, f"run-{kind}", path)
+    return published
