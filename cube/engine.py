@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import operator
 import threading
 import time
@@ -20,6 +21,7 @@ from typing import Any
 
 import ibis
 import pandas as pd
+import pyarrow as pa
 
 from cube import cache, connection, security
 from cube.api import (
@@ -66,22 +68,35 @@ def base_table(cube: Cube, con: Any, attributes: set[str] = frozenset()):
         if kind not in published:
             t = t.mutate(**{c: ibis.null(scores.ATTRIBUTE_TYPES[c]) for c in wanted})
             continue
-        s = _scores_table(con, published[kind]).select("customer_id", *wanted)
+        s = con.table(_parquet_view(con, published[kind].path, f"scores_{kind}")).select(
+            "customer_id", *wanted
+        )
         j = t.left_join(s, t[cube.customer_column] == s.customer_id)
         t = j.select(*[j[c] for c in t.columns], *[j[c] for c in wanted])
     return t
 
 
-def _scores_table(con: Any, pub: scores.Publication):
-    """A published scores file as a table of backend ``con`` (a view registered once per backend:
-    DuckDB views are private to the cursor that made them)."""
-    registered = con.__dict__.setdefault("_mams_scores", {})
-    name = registered.get(pub.path)
+def _parquet_view(con: Any, path, prefix: str) -> str:
+    """Name of a view of backend ``con`` over a published Parquet file, registered once per
+    backend (DuckDB views are private to the cursor that made them)."""
+    registered = con.__dict__.setdefault("_mams_parquet_views", {})
+    name = registered.get(path)
     if name is None:
-        name = f"scores_{pub.kind}_{abs(hash(str(pub.path))):x}"
-        con.read_parquet(str(pub.path), table_name=name)
-        registered[pub.path] = name
-    return con.table(name)
+        name = f"{prefix}_{hashlib.sha1(str(path).encode()).hexdigest()[:10]}"
+        con.read_parquet(str(path), table_name=name)
+        registered[path] = name
+    return name
+
+
+def _rollup_table(r: rollups.Rollup, con: Any) -> str | None:
+    """The table serving rollup ``r`` on ``con``: the warehouse table, or for a rollup built when
+    scores were published, a view over the file of the publication in force (None if none)."""
+    if r.published_by is None:
+        return r.name
+    pub = scores.current(connection.warehouse_version()).get(r.published_by)
+    if pub is None or r.name not in pub.rollups:
+        return None
+    return _parquet_view(con, pub.rollups[r.name], r.name)
 
 
 def attribute_columns(cube: Cube, dims: list[Dimension], filters: tuple[Filter, ...]) -> set[str]:
@@ -250,9 +265,10 @@ def choose_source(
             }
             if any(v is None for v in mapping.values()):
                 continue
-            rows = _rollup_rows(con, r.name)
+            table = _rollup_table(r, con)
+            rows = _rollup_rows(con, table) if table else None
             if rows is not None and (best is None or rows < best[0]):
-                best = (rows, r.name, mapping)
+                best = (rows, table, mapping)
     if best is None:
         return cube.source, {}
     return best[1], best[2]
@@ -446,6 +462,17 @@ def _plan(query: Query, scope: Scope, con: Any) -> tuple[str, str, dict[str, str
     return plan
 
 
+def _plain_numbers(table: pa.Table) -> pa.Table:
+    """Decimals as int64 (scale 0) or float64. DuckDB sums BIGINT columns into HUGEINT, which
+    Arrow carries as decimal (pandas objects); Ibis drops our int64 cast when it believes the
+    sum is int64 already."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_decimal(f.type):
+            target = pa.int64() if f.type.scale == 0 else pa.float64()
+            table = table.set_column(i, f.name, table.column(i).cast(target))
+    return table
+
+
 def execute(query: Query, scope: Scope, lang: str = "en", use_cache: bool = True) -> Result:
     """See :func:`cube.api.execute`."""
     with _ibis_quiet():
@@ -474,7 +501,7 @@ def _execute(query: Query, scope: Scope, lang: str, use_cache: bool) -> Result:
         table = con.raw_sql(sql).to_arrow_table()
     else:
         table = expr.to_pyarrow()
-    frame = table.to_pandas().rename(columns=aliases)
+    frame = _plain_numbers(table).to_pandas().rename(columns=aliases)
     frame = add_labels(frame, query, scope, lang, con)
     result = Result(query, frame, column_infos(query), sql, served_by, (time.perf_counter() - t0) * 1000)
     if key is not None:

@@ -34,7 +34,7 @@ def local_session(app_name: str = "mams-cube", partitions: int = 2) -> Any:
 
 def table_names() -> list[str]:
     """Every warehouse table the cube reads: contract tables, the enriched relations, rollups."""
-    return [*contract.TABLES, *rollups.ENRICHED, *(r.name for r in rollups.ROLLUPS)]
+    return [*contract.TABLES, *rollups.ENRICHED, *(r.name for r in rollups.LOAD_ROLLUPS)]
 
 
 def load_from_duckdb(session: Any, con: Any, names: list[str] | None = None) -> Any:

@@ -227,7 +227,14 @@ def build_holdings_enriched(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def rollup_sql(rollup: rollups.Rollup, column_types: dict[str, str] | None = None) -> str:
-    """The ``CREATE TABLE`` statement that builds one declared rollup.
+    """The ``CREATE TABLE`` statement that builds one declared rollup."""
+    select = rollup_select(rollup, f'"{rollup.source}"', column_types)
+    return f'CREATE TABLE "{rollup.name}" AS {select}'
+
+
+def rollup_select(rollup: rollups.Rollup, source: str, column_types: dict[str, str] | None = None) -> str:
+    """The ``SELECT`` that aggregates ``source`` (a relation name or a parenthesised query) into
+    one declared rollup.
 
     ``column_types`` (source column -> DuckDB type) lets sums of integer and boolean columns be
     stored as BIGINT: DuckDB would otherwise make them HUGEINT, which Arrow turns into decimals.
@@ -249,10 +256,7 @@ def rollup_sql(rollup: rollups.Rollup, column_types: dict[str, str] | None = Non
             expr = f"{m.agg}({arg})"
         parts.append(f'{expr} AS "{m.name}"')
     dims = ", ".join(f'"{d}"' for d in rollup.dimensions)
-    return (
-        f'CREATE TABLE "{rollup.name}" AS SELECT {dims}, {", ".join(parts)} '
-        f'FROM "{rollup.source}" GROUP BY {dims} ORDER BY {dims}'
-    )
+    return f"SELECT {dims}, {', '.join(parts)} FROM {source} GROUP BY {dims} ORDER BY {dims}"
 
 
 def build_derived(
@@ -274,7 +278,7 @@ def build_derived(
     build_transactions_enriched(con)
     say("Building holdings_enriched")
     build_holdings_enriched(con)
-    for rollup in rollups.ROLLUPS:
+    for rollup in rollups.LOAD_ROLLUPS:
         say(f"Building {rollup.name}")
         types = {r[0]: r[1] for r in con.execute(f'DESCRIBE "{rollup.source}"').fetchall()}
         con.execute(rollup_sql(rollup, types))

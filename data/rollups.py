@@ -86,6 +86,9 @@ class Rollup:
     source: str
     dimensions: tuple[str, ...]
     measures: tuple[RollupMeasure, ...]
+    # built when a model run of this kind publishes customer scores (data.scores), over the
+    # source joined with those scores, instead of at load time
+    published_by: str | None = None
 
 
 def distinct_sums_exactly(rollup: Rollup, measure: RollupMeasure, kept: set[str]) -> bool:
@@ -210,6 +213,21 @@ ROLLUPS += (
         ("month_date", "region_id", "branch_id", "income_band", "occupation"),
         _CM_MEASURES,
     ),
+    # over customer_month joined with the published scores: see data.scores
+    Rollup(
+        "rollup_cm_segment",
+        "customer_month",
+        ("month_date", "region_id", "branch_id", "manager_id", "segment"),
+        _CM_MEASURES,
+        published_by="segmentation",
+    ),
+    Rollup(
+        "rollup_cm_value_tier",
+        "customer_month",
+        ("month_date", "region_id", "branch_id", "manager_id", "value_tier"),
+        _CM_MEASURES,
+        published_by="value",
+    ),
     Rollup(
         "rollup_cm_demographics",
         "customer_month",
@@ -256,3 +274,6 @@ ROLLUPS += tuple(
         ("total", ()),
     )
 )
+
+# Rollups the derived layer builds at load time.
+LOAD_ROLLUPS: tuple[Rollup, ...] = tuple(r for r in ROLLUPS if r.published_by is None)

@@ -6,6 +6,9 @@ dimensions. Only publications for the warehouse version being served are used: a
 the old scores could belong to other customers (a bank's own data replacing the demo), so
 customers show as "not scored" until the models run again.
 
+Publishing also builds the rollups declared ``published_by`` the kind (customer_month by
+segment, by value tier), so that segment queries are as fast as the other customer queries.
+
 The record is one small JSON file (``published.json`` in the mining folder), replaced
 atomically; readers cache it by modification time, so checking it costs a ``stat`` per query.
 """
@@ -16,10 +19,12 @@ import hashlib
 import json
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from data import paths
+import duckdb
+
+from data import derive, paths, rollups, warehouse
 
 # kind of model run -> columns of its customers file that become customer dimensions
 ATTRIBUTES: dict[str, tuple[str, ...]] = {
@@ -42,6 +47,7 @@ class Publication:
     data_version: str
     run_id: str
     path: Path
+    rollups: dict[str, Path] = field(default_factory=dict)  # rollup name -> Parquet file
 
 
 def _record_path() -> Path:
@@ -69,16 +75,52 @@ def _read() -> dict:
     return record
 
 
-def publish(kind: str, data_version: str, run_id: str, path: Path) -> Publication:
-    """Make ``path`` (a run's customers file) the ``kind`` scores for ``data_version``."""
+def build_rollups(kind: str, scores_path: Path, con: duckdb.DuckDBPyConnection) -> dict[str, Path]:
+    """Build the rollups declared ``published_by`` this kind over the warehouse ``con`` joined
+    with the scores file; each is written as Parquet beside the scores. Customers without a
+    score fall into a null group, as they do in the cube's base query."""
+    built = {}
+    cur = con.cursor()
+    try:
+        cur.read_parquet(str(scores_path)).create_view("_published_scores")
+        columns = ", ".join(f's."{c}"' for c in ATTRIBUTES[kind])
+        for rollup in (r for r in rollups.ROLLUPS if r.published_by == kind):
+            source = (
+                f'(SELECT src.*, {columns} FROM "{rollup.source}" src '
+                "LEFT JOIN _published_scores s ON s.customer_id = src.customer_id)"
+            )
+            types = {r[0]: r[1] for r in cur.execute(f'DESCRIBE "{rollup.source}"').fetchall()}
+            out = scores_path.with_name(f"{scores_path.stem}.{rollup.name}.parquet")
+            cur.sql(derive.rollup_select(rollup, source, types)).write_parquet(str(out))
+            built[rollup.name] = out
+    finally:
+        cur.close()
+    return built
+
+
+def publish(
+    kind: str, data_version: str, run_id: str, path: Path, con: duckdb.DuckDBPyConnection | None = None
+) -> Publication:
+    """Make ``path`` (a run's customers file) the ``kind`` scores for ``data_version``, with the
+    rollups over them built from ``con`` (default: that version's warehouse file, if kept)."""
     if kind not in ATTRIBUTES:
         raise ValueError(f"{kind!r} outputs are not customer dimensions; publishable: {sorted(ATTRIBUTES)}")
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"cannot publish {kind} scores: {path} does not exist")
+    built: dict[str, Path] = {}
+    if con is not None:
+        built = build_rollups(kind, path, con)
+    elif warehouse.file_for_version(data_version).is_file():
+        file = str(warehouse.file_for_version(data_version))
+        own = duckdb.connect(file, read_only=True, config=warehouse.connect_config())
+        try:
+            built = build_rollups(kind, path, own)
+        finally:
+            own.close()
     record = dict(_read())
     versions = dict(record.get(data_version, {}))
-    versions[kind] = {"run_id": run_id, "path": str(path)}
+    versions[kind] = {"run_id": run_id, "path": str(path), "rollups": {k: str(v) for k, v in built.items()}}
     record.pop(data_version, None)
     record[data_version] = versions  # newest last; the oldest versions are dropped
     record = dict(list(record.items())[-KEEP_VERSIONS:])
@@ -86,7 +128,7 @@ def publish(kind: str, data_version: str, run_id: str, path: Path) -> Publicatio
     tmp = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
     os.replace(tmp, target)
-    return Publication(kind, data_version, run_id, path)
+    return Publication(kind, data_version, run_id, path, built)
 
 
 def current(data_version: str | None) -> dict[str, Publication]:
@@ -96,8 +138,9 @@ def current(data_version: str | None) -> dict[str, Publication]:
     found = {}
     for kind, entry in _read().get(data_version, {}).items():
         path = Path(entry["path"])
+        built = {name: Path(p) for name, p in entry.get("rollups", {}).items() if Path(p).is_file()}
         if kind in ATTRIBUTES and path.is_file():
-            found[kind] = Publication(kind, data_version, entry["run_id"], path)
+            found[kind] = Publication(kind, data_version, entry["run_id"], path, built)
     return found
 
 

@@ -36,7 +36,7 @@ def scored(tiny_con, tiny_source, tmp_path, monkeypatch):
     published for it in a private home; yields (version, published frames by kind)."""
     monkeypatch.setenv("MAMS_HOME", str(tmp_path))
     version = f"tiny-{uuid.uuid4().hex[:8]}"
-    published = tiny.publish_scores(tmp_path, version, tiny_source)
+    published = tiny.publish_scores(tmp_path, version, tiny_source, tiny_con)
     connection.use_connection(tiny_con, version=version)
     yield version, published
     connection.use_connection(None)

@@ -24,8 +24,8 @@ def tiny_home(tiny_con, tmp_path, monkeypatch):
     connection.use_connection(None)
 
 
-def _publish(tmp_path, version: str, tiny_source) -> tuple[pd.DataFrame, pd.DataFrame]:
-    published = tiny.publish_scores(tmp_path, version, tiny_source)
+def _publish(tmp_path, version: str, tiny_source, tiny_con) -> tuple[pd.DataFrame, pd.DataFrame]:
+    published = tiny.publish_scores(tmp_path, version, tiny_source, tiny_con)
     return published["segmentation"], published["value"]
 
 
@@ -36,7 +36,7 @@ def _last_month_rows(con) -> pd.DataFrame:
 
 
 def test_customers_by_segment_agree_with_pandas(tiny_home, tiny_con, tiny_source, tmp_path):
-    seg, _ = _publish(tmp_path, tiny_home, tiny_source)
+    seg, _ = _publish(tmp_path, tiny_home, tiny_source, tiny_con)
     q = Query("customers", ("customers.customers", "customers.aum"), ("customers.segment",))
     got = engine.execute(q, Scope.all(), use_cache=False)
     rows = _last_month_rows(tiny_con).merge(seg, on="customer_id", how="left")
@@ -48,7 +48,7 @@ def test_customers_by_segment_agree_with_pandas(tiny_home, tiny_con, tiny_source
     frame["customers.segment"] = frame["customers.segment"].fillna(-1)
     want["customers.segment"] = want["customers.segment"].fillna(-1)
     assert_frames_match(frame, want, q.dimensions, q.measures)
-    assert got.served_by == "customer_month"
+    assert got.served_by.startswith("rollup_cm_segment")  # built when the scores were published
     labels = dict(zip(frame["customers.segment"], got.frame["customers.segment.label"], strict=True))
     assert labels[-1] == "Not scored" and labels[1] == "high mobile banking"
     zh = engine.execute(q, Scope.all(), lang="zh", use_cache=False).frame
@@ -56,7 +56,7 @@ def test_customers_by_segment_agree_with_pandas(tiny_home, tiny_con, tiny_source
 
 
 def test_value_tier_filtered_by_segment_under_a_region_scope(tiny_home, tiny_con, tiny_source, tmp_path):
-    seg, val = _publish(tmp_path, tiny_home, tiny_source)
+    seg, val = _publish(tmp_path, tiny_home, tiny_source, tiny_con)
     q = Query(
         "customers",
         ("customers.customers", "customers.contribution"),
@@ -82,25 +82,25 @@ def test_value_tier_filtered_by_segment_under_a_region_scope(tiny_home, tiny_con
     )
 
 
-def test_publishing_new_scores_changes_cached_results(tiny_home, tiny_source, tmp_path):
+def test_publishing_new_scores_changes_cached_results(tiny_home, tiny_con, tiny_source, tmp_path):
     q = Query("customers", ("customers.customers",), ("customers.segment",))
     before = engine.execute(q, Scope.all())
     assert before.frame["customers.segment.label"].tolist() == ["Not scored"]
-    _publish(tmp_path, tiny_home, tiny_source)
+    _publish(tmp_path, tiny_home, tiny_source, tiny_con)
     after = engine.execute(q, Scope.all())
     assert not after.cached and len(after.frame) == 4
     assert after.frame["customers.customers"].sum() == before.frame["customers.customers"].sum()
 
 
-def test_scores_of_another_warehouse_version_are_not_used(tiny_home, tiny_source, tmp_path):
-    _publish(tmp_path, "some-older-version", tiny_source)
+def test_scores_of_another_warehouse_version_are_not_used(tiny_home, tiny_con, tiny_source, tmp_path):
+    _publish(tmp_path, "some-older-version", tiny_source, tiny_con)
     q = Query("customers", ("customers.customers",), ("customers.value_tier",))
     frame = engine.execute(q, Scope.all(), use_cache=False).frame
     assert frame["customers.value_tier.label"].tolist() == ["Not scored"]
 
 
-def test_drill_through_to_one_segment(tiny_home, tiny_source, tmp_path):
-    seg, _ = _publish(tmp_path, tiny_home, tiny_source)
+def test_drill_through_to_one_segment(tiny_home, tiny_con, tiny_source, tmp_path):
+    seg, _ = _publish(tmp_path, tiny_home, tiny_source, tiny_con)
     f = (Filter("customers.segment", "eq", (1,)), Filter("customers.month", "eq", ("2024-12-01",)))
     page = engine.drill_through("customers", f, Scope.all(), 0, 1000, "en")
     assert page.total_rows > 0
@@ -113,3 +113,18 @@ def test_publishing_refuses_what_the_cube_cannot_use(tmp_path, monkeypatch):
         scores.publish("churn", "v", "r", tmp_path)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         scores.publish("value", "v", "r", tmp_path / "missing.parquet")
+
+
+def test_segment_by_value_tier_reads_the_base_join(tiny_home, tiny_con, tiny_source, tmp_path):
+    """No rollup holds both scores: the query joins both files to customer_month."""
+    seg, val = _publish(tmp_path, tiny_home, tiny_source, tiny_con)
+    q = Query("customers", ("customers.customers",), ("customers.segment", "customers.value_tier"))
+    got = engine.execute(q, Scope.all(), use_cache=False)
+    assert got.served_by == "customer_month"
+    rows = _last_month_rows(tiny_con).merge(seg, on="customer_id", how="left")
+    rows = rows.merge(val, on="customer_id", how="left")
+    want = (
+        rows.groupby(["segment", "value_tier"], dropna=False).size().reset_index(name="customers.customers")
+    )
+    want = want.rename(columns={"segment": "customers.segment", "value_tier": "customers.value_tier"})
+    assert_frames_match(got.frame, want, q.dimensions, q.measures)

@@ -235,7 +235,9 @@ SEGMENT_NAMES = {
 VALUE_TIERS = ("private", "vip", "gold", "silver", "mass")
 
 
-def publish_scores(folder, version: str, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def publish_scores(
+    folder, version: str, frames: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection
+) -> dict[str, pd.DataFrame]:
     """Publish segmentation and value scores for all but the 20 newest customers (who are not
     scored yet), as model runs would; returns the published frames by kind."""
     from data import scores
@@ -250,5 +252,5 @@ def publish_scores(folder, version: str, frames: dict[str, pd.DataFrame]) -> dic
     for kind, frame in published.items():
         path = folder / f"{kind}-{version}.parquet"
         frame.to_parquet(path)
-        scores.publish(kind, version, f"run-{kind}", path)
+        scores.publish(kind, version, f"run-{kind}", path, con)
     return published

@@ -153,7 +153,7 @@ def test_calendar_covers_the_data_months(mini_source: Path) -> None:
 
 def test_rollups_are_built_from_their_declarations(mini_source: Path) -> None:
     with warehouse.open_readonly() as con:
-        for rollup in rollups.ROLLUPS:
+        for rollup in rollups.LOAD_ROLLUPS:
             described = con.execute(f"DESCRIBE {rollup.name}").fetchall()
             assert [r[0] for r in described] == [*rollup.dimensions, *(m.name for m in rollup.measures)]
             # The rollup's grand total equals the source's (distinct counts: summed per group).
