@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from data import derive, paths, rollups, warehouse
 
@@ -82,7 +83,10 @@ def build_rollups(kind: str, scores_path: Path, con: duckdb.DuckDBPyConnection) 
     built = {}
     cur = con.cursor()
     try:
-        cur.read_parquet(str(scores_path)).create_view("_published_scores")
+        # registered, not a view: a view cannot be created in a read-only warehouse
+        cur.register(
+            "_published_scores", pq.read_table(scores_path, columns=["customer_id", *ATTRIBUTES[kind]])
+        )
         columns = ", ".join(f's."{c}"' for c in ATTRIBUTES[kind])
         for rollup in (r for r in rollups.ROLLUPS if r.published_by == kind):
             source = (

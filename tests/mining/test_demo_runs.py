@@ -61,6 +61,7 @@ def test_run_is_registered_with_params_version_and_metrics(segmentation_run):
     # ... and published as the cube's segment dimension for this warehouse version
     published = scores.current(warehouse.data_version())["segmentation"]
     assert published.run_id == segmentation_run.run_id
+    assert set(published.rollups) == {"rollup_cm_segment"}  # built from this version's warehouse
     assert row["params"]["random_state"] == 0
     assert row["metrics"]["n_clusters"] == segmentation_run.metrics["n_clusters"]
     assert set(row["outputs"]) >= {"customers", "profiles", "loadings"}
