@@ -91,12 +91,10 @@ def _parquet_view(con: Any, path, prefix: str) -> str:
 def _rollup_table(r: rollups.Rollup, con: Any) -> str | None:
     """The table serving rollup ``r`` on ``con``: the warehouse table, or for a rollup built when
     scores were published, a view over the file of the publication in force (None if none)."""
-    if r.published_by is None:
+    if not r.published_by:
         return r.name
-    pub = scores.current(connection.warehouse_version()).get(r.published_by)
-    if pub is None or r.name not in pub.rollups:
-        return None
-    return _parquet_view(con, pub.rollups[r.name], r.name)
+    path = scores.rollup_file(connection.warehouse_version(), r)
+    return _parquet_view(con, path, r.name) if path else None
 
 
 def attribute_columns(cube: Cube, dims: list[Dimension], filters: tuple[Filter, ...]) -> set[str]:

@@ -86,9 +86,9 @@ class Rollup:
     source: str
     dimensions: tuple[str, ...]
     measures: tuple[RollupMeasure, ...]
-    # built when a model run of this kind publishes customer scores (data.scores), over the
-    # source joined with those scores, instead of at load time
-    published_by: str | None = None
+    # built when model runs of these kinds have published customer scores (data.scores), over
+    # the source joined with those scores, instead of at load time
+    published_by: tuple[str, ...] | None = None
 
 
 def distinct_sums_exactly(rollup: Rollup, measure: RollupMeasure, kept: set[str]) -> bool:
@@ -214,19 +214,26 @@ ROLLUPS += (
         _CM_MEASURES,
     ),
     # over customer_month joined with the published scores: see data.scores
-    Rollup(
-        "rollup_cm_segment",
-        "customer_month",
-        ("month_date", "region_id", "branch_id", "manager_id", "segment"),
-        _CM_MEASURES,
-        published_by="segmentation",
+    *(
+        Rollup(
+            f"rollup_cm_{attribute}_{level}",
+            "customer_month",
+            ("month_date", *org, attribute),
+            _CM_MEASURES,
+            published_by=(kind,),
+        )
+        for kind, attribute in (("segmentation", "segment"), ("value", "value_tier"))
+        for level, org in (
+            ("branch", ("region_id", "branch_id")),
+            ("manager", ("region_id", "branch_id", "manager_id")),
+        )
     ),
     Rollup(
-        "rollup_cm_value_tier",
+        "rollup_cm_segment_value_tier",
         "customer_month",
-        ("month_date", "region_id", "branch_id", "manager_id", "value_tier"),
+        ("month_date", "region_id", "branch_id", "segment", "value_tier"),
         _CM_MEASURES,
-        published_by="value",
+        published_by=("segmentation", "value"),
     ),
     Rollup(
         "rollup_cm_demographics",

@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -48,7 +48,6 @@ class Publication:
     data_version: str
     run_id: str
     path: Path
-    rollups: dict[str, Path] = field(default_factory=dict)  # rollup name -> Parquet file
 
 
 def _record_path() -> Path:
@@ -60,7 +59,8 @@ _cache: dict[str, object] = {"stamp": None, "record": {}}
 
 
 def _read() -> dict:
-    """The record {data_version: {kind: {run_id, path}}}, cached by the file's mtime and size."""
+    """The record ``{data_version: {"scores": {kind: {run_id, path}}, "rollups": {name: {path,
+    inputs: {kind: run_id}}}}}``, cached by the file's modification time and size."""
     path = _record_path()
     try:
         st = path.stat()
@@ -76,27 +76,35 @@ def _read() -> dict:
     return record
 
 
-def build_rollups(kind: str, scores_path: Path, con: duckdb.DuckDBPyConnection) -> dict[str, Path]:
-    """Build the rollups declared ``published_by`` this kind over the warehouse ``con`` joined
-    with the scores file; each is written as Parquet beside the scores. Customers without a
-    score fall into a null group, as they do in the cube's base query."""
+def build_rollups(
+    kind: str, published: dict[str, Publication], con: duckdb.DuckDBPyConnection
+) -> dict[str, dict]:
+    """Build every rollup declared ``published_by`` ``kind`` whose kinds are all in ``published``,
+    over the warehouse ``con`` joined with those scores; each is written as Parquet beside the
+    ``kind`` scores. Customers without a score fall into a null group, as in the base query.
+
+    Returns {rollup name: {"path", "inputs": {kind: run_id}}}.
+    """
     built = {}
     cur = con.cursor()
     try:
-        # registered, not a view: a view cannot be created in a read-only warehouse
-        cur.register(
-            "_published_scores", pq.read_table(scores_path, columns=["customer_id", *ATTRIBUTES[kind]])
-        )
-        columns = ", ".join(f's."{c}"' for c in ATTRIBUTES[kind])
-        for rollup in (r for r in rollups.ROLLUPS if r.published_by == kind):
-            source = (
-                f'(SELECT src.*, {columns} FROM "{rollup.source}" src '
-                "LEFT JOIN _published_scores s ON s.customer_id = src.customer_id)"
+        for k, pub in published.items():
+            # registered, not a view: a view cannot be created in a read-only warehouse
+            cur.register(f"_scores_{k}", pq.read_table(pub.path, columns=["customer_id", *ATTRIBUTES[k]]))
+        for rollup in rollups.ROLLUPS:
+            kinds = rollup.published_by or ()
+            if kind not in kinds or not set(kinds) <= set(published):
+                continue
+            columns = ", ".join(f'_scores_{k}."{c}"' for k in kinds for c in ATTRIBUTES[k])
+            joins = " ".join(
+                f"LEFT JOIN _scores_{k} ON _scores_{k}.customer_id = src.customer_id" for k in kinds
             )
+            source = f'(SELECT src.*, {columns} FROM "{rollup.source}" src {joins})'
             types = {r[0]: r[1] for r in cur.execute(f'DESCRIBE "{rollup.source}"').fetchall()}
-            out = scores_path.with_name(f"{scores_path.stem}.{rollup.name}.parquet")
+            own = published[kind].path
+            out = own.with_name(f"{own.stem}.{rollup.name}.parquet")
             cur.sql(derive.rollup_select(rollup, source, types)).write_parquet(str(out))
-            built[rollup.name] = out
+            built[rollup.name] = {"path": str(out), "inputs": {k: published[k].run_id for k in kinds}}
     finally:
         cur.close()
     return built
@@ -105,34 +113,39 @@ def build_rollups(kind: str, scores_path: Path, con: duckdb.DuckDBPyConnection) 
 def publish(
     kind: str, data_version: str, run_id: str, path: Path, con: duckdb.DuckDBPyConnection | None = None
 ) -> Publication:
-    """Make ``path`` (a run's customers file) the ``kind`` scores for ``data_version``, with the
-    rollups over them built from ``con`` (default: that version's warehouse file, if kept)."""
+    """Make ``path`` (a run's customers file) the ``kind`` scores for ``data_version``, and build
+    the rollups over them from ``con`` (default: that version's warehouse file, if still kept;
+    without it, queries by the new dimension read the base tables)."""
     if kind not in ATTRIBUTES:
         raise ValueError(f"{kind!r} outputs are not customer dimensions; publishable: {sorted(ATTRIBUTES)}")
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"cannot publish {kind} scores: {path} does not exist")
-    built: dict[str, Path] = {}
+    publication = Publication(kind, data_version, run_id, path)
+    published = {**current(data_version), kind: publication}
+    built: dict[str, dict] = {}
     if con is not None:
-        built = build_rollups(kind, path, con)
+        built = build_rollups(kind, published, con)
     elif warehouse.file_for_version(data_version).is_file():
         file = str(warehouse.file_for_version(data_version))
         own = duckdb.connect(file, read_only=True, config=warehouse.connect_config())
         try:
-            built = build_rollups(kind, path, own)
+            built = build_rollups(kind, published, own)
         finally:
             own.close()
     record = dict(_read())
-    versions = dict(record.get(data_version, {}))
-    versions[kind] = {"run_id": run_id, "path": str(path), "rollups": {k: str(v) for k, v in built.items()}}
-    record.pop(data_version, None)
-    record[data_version] = versions  # newest last; the oldest versions are dropped
+    entry = record.pop(data_version, {})
+    entry = {
+        "scores": {**entry.get("scores", {}), kind: {"run_id": run_id, "path": str(path)}},
+        "rollups": {**entry.get("rollups", {}), **built},
+    }
+    record[data_version] = entry  # newest last; the oldest versions are dropped
     record = dict(list(record.items())[-KEEP_VERSIONS:])
     target = _record_path()
     tmp = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
     os.replace(tmp, target)
-    return Publication(kind, data_version, run_id, path, built)
+    return publication
 
 
 def current(data_version: str | None) -> dict[str, Publication]:
@@ -140,12 +153,23 @@ def current(data_version: str | None) -> dict[str, Publication]:
     if data_version is None:
         return {}
     found = {}
-    for kind, entry in _read().get(data_version, {}).items():
+    for kind, entry in _read().get(data_version, {}).get("scores", {}).items():
         path = Path(entry["path"])
-        built = {name: Path(p) for name, p in entry.get("rollups", {}).items() if Path(p).is_file()}
         if kind in ATTRIBUTES and path.is_file():
-            found[kind] = Publication(kind, data_version, entry["run_id"], path, built)
+            found[kind] = Publication(kind, data_version, entry["run_id"], path)
     return found
+
+
+def rollup_file(data_version: str | None, rollup: rollups.Rollup) -> Path | None:
+    """The file of a ``published_by`` rollup for ``data_version``, if it was built from exactly
+    the scores in force now (a rollup over replaced scores would disagree with the base query)."""
+    entry = _read().get(data_version or "", {}).get("rollups", {}).get(rollup.name)
+    if entry is None:
+        return None
+    pubs = current(data_version)
+    inputs = {k: (pubs[k].run_id if k in pubs else None) for k in rollup.published_by or ()}
+    path = Path(entry["path"])
+    return path if entry["inputs"] == inputs and path.is_file() else None
 
 
 def signature(data_version: str | None) -> str:

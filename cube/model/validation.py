@@ -148,7 +148,7 @@ class RollupsAdditive:
                     yield Problem(self.name, r.name, f"{m.name} is additive over a column it does not keep")
                 if m.column and m.column not in avail:
                     yield Problem(self.name, r.name, f"{m.column!r} not in {cube.rollup_source}")
-            published = set(scores.ATTRIBUTES.get(r.published_by, ())) if r.published_by else set()
+            published = {c for k in r.published_by or () for c in scores.ATTRIBUTES.get(k, ())}
             for d in r.dimensions:
                 if d not in avail | published:
                     yield Problem(self.name, r.name, f"dimension {d!r} not in {cube.rollup_source}")

@@ -115,16 +115,27 @@ def test_publishing_refuses_what_the_cube_cannot_use(tmp_path, monkeypatch):
         scores.publish("value", "v", "r", tmp_path / "missing.parquet")
 
 
-def test_segment_by_value_tier_reads_the_base_join(tiny_home, tiny_con, tiny_source, tmp_path):
-    """No rollup holds both scores: the query joins both files to customer_month."""
-    seg, val = _publish(tmp_path, tiny_home, tiny_source, tiny_con)
-    q = Query("customers", ("customers.customers",), ("customers.segment", "customers.value_tier"))
-    got = engine.execute(q, Scope.all(), use_cache=False)
-    assert got.served_by == "customer_month"
-    rows = _last_month_rows(tiny_con).merge(seg, on="customer_id", how="left")
+def _segment_by_tier(con, seg, val) -> pd.DataFrame:
+    rows = _last_month_rows(con).merge(seg, on="customer_id", how="left")
     rows = rows.merge(val, on="customer_id", how="left")
     want = (
         rows.groupby(["segment", "value_tier"], dropna=False).size().reset_index(name="customers.customers")
     )
-    want = want.rename(columns={"segment": "customers.segment", "value_tier": "customers.value_tier"})
-    assert_frames_match(got.frame, want, q.dimensions, q.measures)
+    return want.rename(columns={"segment": "customers.segment", "value_tier": "customers.value_tier"})
+
+
+def test_segment_by_value_tier_from_the_rollup_of_both_scores(tiny_home, tiny_con, tiny_source, tmp_path):
+    seg, val = _publish(tmp_path, tiny_home, tiny_source, tiny_con)
+    q = Query("customers", ("customers.customers",), ("customers.segment", "customers.value_tier"))
+    got = engine.execute(q, Scope.all(), use_cache=False)
+    assert got.served_by.startswith("rollup_cm_segment_value_tier")
+    assert_frames_match(got.frame, _segment_by_tier(tiny_con, seg, val), q.dimensions, q.measures)
+
+    # New value scores published without a warehouse to build from: the combined rollup is now
+    # stale, so the query joins the new scores on the base table instead.
+    newer = val.assign(value_tier="mass")
+    newer.to_parquet(tmp_path / "newer.parquet")
+    scores.publish("value", tiny_home, "run-newer", tmp_path / "newer.parquet")
+    again = engine.execute(q, Scope.all(), use_cache=False)
+    assert again.served_by == "customer_month"
+    assert_frames_match(again.frame, _segment_by_tier(tiny_con, seg, newer), q.dimensions, q.measures)

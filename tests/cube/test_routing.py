@@ -41,6 +41,8 @@ CM_DIMS = [
     "income_band",
     "occupation",
     "tenure_band",
+    "segment",
+    "value_tier",
 ]
 CM_MEASURES = [
     "customers",
@@ -94,6 +96,8 @@ FILTERS = {
         ("gender", "eq", ("F",)),
         ("month", "between", ("2024-06-01", "2025-03-01")),
         ("quarter", "eq", (2,)),
+        ("segment", "eq", (1,)),
+        ("value_tier", "in", ("gold", "vip")),
     ],
     "holdings": [
         ("region", "eq", (1,)),
@@ -126,7 +130,7 @@ def queries(draw):
 @pytest.mark.slow
 @settings(max_examples=90, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(qs=queries())
-def test_routed_equals_base(served, qs, monkeypatch):
+def test_routed_equals_base(scored, qs, monkeypatch):
     q, scope = qs
     routed = engine.execute(q, scope, use_cache=False)
     with monkeypatch.context() as mp:

@@ -53,7 +53,7 @@ def test_segmentation_outputs_have_the_documented_schema(segmentation_run):
 
 
 def test_run_is_registered_with_params_version_and_metrics(segmentation_run):
-    from data import scores, warehouse
+    from data import rollups, scores, warehouse
 
     row = runs.list_runs("segmentation").set_index("run_id").loc[segmentation_run.run_id]
     assert row["status"] == "succeeded"
@@ -61,7 +61,9 @@ def test_run_is_registered_with_params_version_and_metrics(segmentation_run):
     # ... and published as the cube's segment dimension for this warehouse version
     published = scores.current(warehouse.data_version())["segmentation"]
     assert published.run_id == segmentation_run.run_id
-    assert set(published.rollups) == {"rollup_cm_segment"}  # built from this version's warehouse
+    # ... with its rollups built from this version's warehouse
+    rollup = next(r for r in rollups.ROLLUPS if r.published_by == ("segmentation",))
+    assert scores.rollup_file(warehouse.data_version(), rollup) is not None
     assert row["params"]["random_state"] == 0
     assert row["metrics"]["n_clusters"] == segmentation_run.metrics["n_clusters"]
     assert set(row["outputs"]) >= {"customers", "profiles", "loadings"}
