@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from typing import Any
 
 import pandas as pd
@@ -53,6 +54,31 @@ def _segment_names(lang: str) -> dict:
     return names
 
 
+_manager_maps: OrderedDict[tuple, dict] = OrderedDict()
+
+
+def _manager_names(frame: pd.DataFrame, scope: Scope, zh: bool) -> dict:
+    """manager_id -> name, or "RM #id" where ``scope`` may not see the name (identifying);
+    memoised per lookup frame, scope and language (a few thousand managers at a large bank)."""
+    key = (id(frame), scope, zh)
+    with _lock:
+        found = _manager_maps.get(key)
+        if found is not None:
+            _manager_maps.move_to_end(key)
+            return found
+    mapping = {}
+    for row in frame.itertuples(index=False):
+        ok = security.manager_visible(row.branch_id, row.region_id, row.manager_id, scope)
+        mapping[row.manager_id] = (
+            row.name if ok else (f"客户经理 #{row.manager_id}" if zh else f"RM #{row.manager_id}")
+        )
+    with _lock:
+        _manager_maps[key] = mapping
+        while len(_manager_maps) > 256:
+            _manager_maps.popitem(last=False)
+    return mapping
+
+
 def labels_for(values: pd.Series, d: Dimension, scope: Scope, lang: str, con: Any) -> pd.Series:
     """Labels of ``values`` (a result column of dimension ``d``); missing values of a model
     score read "Not scored"."""
@@ -69,13 +95,7 @@ def labels_for(values: pd.Series, d: Dimension, scope: Scope, lang: str, con: An
     lk = d.lookup
     frame = _lookup_frame(d, con)
     if lk.table == "managers":
-        mapping = {}
-        shown = frame[frame[lk.key].isin(values.dropna().unique())]  # not every manager of the bank
-        for row in shown.itertuples(index=False):
-            ok = security.manager_visible(row.branch_id, row.region_id, row.manager_id, scope)
-            mapping[row.manager_id] = (
-                row.name if ok else (f"客户经理 #{row.manager_id}" if zh else f"RM #{row.manager_id}")
-            )
+        mapping = _manager_names(frame, scope, zh)
     else:
         mapping = dict(zip(frame[lk.key], frame[lk.zh if zh else lk.en], strict=True))
     return values.map(lambda v: mapping.get(v, str(v)))

@@ -6,6 +6,7 @@ Tests point ``MAMS_HOME`` at a temporary folder, so they never touch a user's da
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -14,8 +15,17 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 def home() -> Path:
     """The product's home folder (created on first use)."""
-    path = Path(os.environ.get("MAMS_HOME", REPO_ROOT / "var")).resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    return _existing(_resolved(os.environ.get("MAMS_HOME", str(REPO_ROOT / "var"))))
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(folder: str) -> Path:
+    return Path(folder).resolve()  # asked on every query: resolving costs syscalls
+
+
+def _existing(path: Path) -> Path:
+    if not path.is_dir():  # one stat, instead of a mkdir on every call
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 
@@ -50,8 +60,7 @@ def demo_source_dir() -> Path:
 
 
 def _sub(name: str, private: bool = False) -> Path:
-    path = home() / name
-    path.mkdir(parents=True, exist_ok=True)
+    path = _existing(home() / name)
     if private:
         path.chmod(0o700)
     return path
