@@ -13,6 +13,8 @@ derived layer creates over the base tables:
   ``year``, ``quarter``, ``weekday`` (ISO), ``hour``, ``region_id`` (of the booking branch),
   ``channel_type`` and ``category`` (of the product).
 - ``customer_month``: the customer-month wide table itself.
+- ``campaign_contacts_enriched``: every campaign contact with the campaign's product, start date
+  and month, and the customer's home ``branch_id``, ``manager_id`` and ``region_id``.
 - ``holdings_enriched``: every holdings column plus the product's ``category`` and
   ``balance_type`` and the holder's ``region_id``, ``branch_id`` and ``manager_id`` that month.
 """
@@ -36,6 +38,15 @@ ENRICHED: dict[str, tuple[str, ...]] = {
         "region_id",
         "channel_type",
         "category",
+    ),
+    "campaign_contacts_enriched": (
+        *contract.CAMPAIGN_CONTACTS.column_names,
+        "product_id",
+        "start_date",
+        "start_month",
+        "branch_id",
+        "manager_id",
+        "region_id",
     ),
     "holdings_enriched": (
         *contract.HOLDINGS.column_names,

@@ -15,10 +15,12 @@ atomically; readers cache it by modification time, so checking it costs a ``stat
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,7 +123,22 @@ def publish(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"cannot publish {kind} scores: {path} does not exist")
-    publication = Publication(kind, data_version, run_id, path)
+    with _publishing():  # one publisher at a time: the record is read, changed and replaced
+        return _publish(Publication(kind, data_version, run_id, path), con)
+
+
+@contextmanager
+def _publishing():
+    with open(paths.mining_dir() / "published.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _publish(publication: Publication, con: duckdb.DuckDBPyConnection | None) -> Publication:
+    kind, data_version = publication.kind, publication.data_version
     published = {**current(data_version), kind: publication}
     built: dict[str, dict] = {}
     if con is not None:
@@ -136,7 +153,10 @@ def publish(
     record = dict(_read())
     entry = record.pop(data_version, {})
     entry = {
-        "scores": {**entry.get("scores", {}), kind: {"run_id": run_id, "path": str(path)}},
+        "scores": {
+            **entry.get("scores", {}),
+            kind: {"run_id": publication.run_id, "path": str(publication.path)},
+        },
         "rollups": {**entry.get("rollups", {}), **built},
     }
     record[data_version] = entry  # newest last; the oldest versions are dropped

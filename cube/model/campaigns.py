@@ -1,4 +1,5 @@
-"""Campaigns cube over ``campaign_contacts`` with the campaign and the customer's home org.
+"""Campaigns cube over ``campaign_contacts_enriched``: contacts with their campaign and the
+customer's home org (built at load time).
 
 Contact rate = contacted / targeted; success (response) rate = responded / contacted.
 """
@@ -20,38 +21,12 @@ from cube.model.base import (
     Part,
 )
 
-
-def build(con):
-    """contacts x campaigns x customers(home branch, manager) x branches(region)."""
-    cc = con.table("campaign_contacts")
-    camp = con.table("campaigns").select("campaign_id", "product_id", "start_date")
-    cust = con.table("customers").select("customer_id", branch_id="home_branch_id", manager_id="manager_id")
-    br = con.table("branches").select("branch_id", "region_id")
-    j = cc.join(camp, "campaign_id").join(cust, "customer_id").join(br, "branch_id")
-    return j.mutate(start_month=j.start_date.truncate("M").cast("date"))
-
-
 M = Measure
 CUBE = Cube(
     name="campaigns",
     label_en="Campaigns",
     label_zh="营销活动",
-    source="campaign_contacts",
-    build=build,
-    source_columns={
-        "campaign_contacts": (
-            "campaign_id",
-            "customer_id",
-            "channel_id",
-            "contacted_date",
-            "contacted",
-            "responded",
-            "response_amount",
-        ),
-        "campaigns": ("campaign_id", "product_id", "start_date", "cost"),
-        "customers": ("customer_id", "home_branch_id", "manager_id"),
-        "branches": ("branch_id", "region_id"),
-    },
+    source="campaign_contacts_enriched",
     security={"region": "region_id", "branch": "branch_id", "manager": "manager_id"},
     measures=(
         M("targeted", "Targeted", "目标客户数", "count", Part("count")),

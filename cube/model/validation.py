@@ -34,8 +34,6 @@ def _available(cube: Cube) -> set[str]:
         cols: set[str] = set()
         for cs in cube.source_columns.values():
             cols |= set(cs)
-        if cube.name == "campaigns":
-            cols |= {"branch_id", "start_month"}  # renamed/computed in build()
         return cols
     if cube.source in rollups.ENRICHED:
         return set(rollups.ENRICHED[cube.source])

@@ -185,6 +185,11 @@ def test_enriched_relations_have_their_declared_columns(mini_source: Path) -> No
             "USING (month_date, customer_id, product_id)"
         ).fetchone()
         assert orphans == 0  # every holding has its holder's month row, so none is lost in the join
+        counts = con.execute(
+            "SELECT (SELECT count(*) FROM campaign_contacts), "
+            "(SELECT count(*) FROM campaign_contacts_enriched)"
+        ).fetchone()
+        assert counts[0] == counts[1]
 
 
 def test_rollup_sql_refuses_non_additive_measures() -> None:
