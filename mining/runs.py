@@ -208,7 +208,12 @@ def run(
     _finish(run_id, "succeeded", metrics, ctx.outputs, None)
     if kind in scores.ATTRIBUTES and version and "customers" in ctx.outputs:
         # the cube's segment / value-tier dimensions now show this run's results
-        scores.publish(kind, version, run_id, folder / ctx.outputs["customers"])
+        ctx.progress(1.0, "publishing the scores to the cube")
+        try:
+            scores.publish(kind, version, run_id, folder / ctx.outputs["customers"])
+        except Exception as exc:  # the run itself succeeded: say so, and why the cube lacks it
+            _note(run_id, f"succeeded, but its scores were not published to the cube: {exc}")
+            raise
     return RunResult(
         run_id, kind, "succeeded", params, version, metrics, {k: folder / v for k, v in ctx.outputs.items()}
     )
@@ -221,6 +226,11 @@ def _finish(run_id: str, status: str, metrics: dict | None, outputs: dict, messa
             "WHERE run_id = ?",
             (status, json.dumps(metrics, default=_json), json.dumps(outputs), message, _now(), run_id),
         )
+
+
+def _note(run_id: str, message: str) -> None:
+    with ops_store.transaction() as con:
+        con.execute("UPDATE mining_runs SET message = ? WHERE run_id = ?", (message, run_id))
 
 
 def _now() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import pytest
@@ -139,3 +140,22 @@ def test_segment_by_value_tier_from_the_rollup_of_both_scores(tiny_home, tiny_co
     again = engine.execute(q, Scope.all(), use_cache=False)
     assert again.served_by == "customer_month"
     assert_frames_match(again.frame, _segment_by_tier(tiny_con, seg, newer), q.dimensions, q.measures)
+
+
+def test_concurrent_publications_are_all_kept(tiny_home, tiny_con, tiny_source, tmp_path):
+    """Two runs finishing together: the record is locked while it is read, changed and replaced."""
+    seg, val = _publish(tmp_path, tiny_home, tiny_source, tiny_con)
+    versions = [f"{tiny_home}-{i}" for i in range(4)]
+    with ThreadPoolExecutor(8) as pool:
+        jobs = [
+            pool.submit(scores.publish, kind, v, f"run-{kind}-{v}", tmp_path / f"{kind}-{tiny_home}.parquet")
+            for v in versions
+            for kind in ("segmentation", "value")
+        ]
+        for job in jobs:
+            job.result()
+    for v in versions:
+        assert {k: p.run_id for k, p in scores.current(v).items()} == {
+            "segmentation": f"run-segmentation-{v}",
+            "value": f"run-value-{v}",
+        }
