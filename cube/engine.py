@@ -66,7 +66,7 @@ def base_table(cube: Cube, con: Any, attributes: set[str] = frozenset()):
         if not wanted:
             continue
         if kind not in published:
-            t = t.mutate(**{c: ibis.null(scores.ATTRIBUTE_TYPES[c]) for c in wanted})
+            t = t.mutate(**{c: ibis.null(columns[c]) for c in wanted})
             continue
         s = con.table(_parquet_view(con, published[kind].path, f"scores_{kind}")).select(
             "customer_id", *wanted
@@ -438,10 +438,10 @@ _plans_lock = threading.Lock()
 PLAN_CACHE_SIZE = 512
 
 
-def _plan(query: Query, scope: Scope, con: Any) -> tuple[str, str, dict[str, str], Any]:
+def _plan(query: Query, scope: Scope, con: Any, version: str | None) -> tuple[str, str, dict[str, str], Any]:
     """Compiled (sql, served_by, aliases, expr), memoised per query, scope, data and backend:
     compiling through Ibis costs tens of ms, running a rollup query a few."""
-    key = (query, scope, connection.data_version() or id(con), id(con))
+    key = (query, scope, version or id(con), id(con))
     with _plans_lock:
         hit = _plans.get(key)
         if hit is not None:
@@ -492,7 +492,7 @@ def _execute(query: Query, scope: Scope, lang: str, use_cache: bool) -> Result:
             return hit
     _validate(query)  # before anything hashes the query
     con = connection.backend()
-    sql, served_by, aliases, expr = _plan(query, scope, con)
+    sql, served_by, aliases, expr = _plan(query, scope, con, version)  # version read once per query
     if sql and getattr(con, "name", "") == "duckdb":
         # Run the SQL compiled once above on this thread's cursor; compiling the expression
         # again inside Ibis would double the per-query overhead.

@@ -29,17 +29,11 @@ import pyarrow.parquet as pq
 
 from data import derive, paths, rollups, warehouse
 
-# kind of model run -> columns of its customers file that become customer dimensions
-ATTRIBUTES: dict[str, tuple[str, ...]] = {
-    "segmentation": ("segment", "segment_name", "segment_name_zh"),
-    "value": ("value_tier",),
-}
-# each attribute column's DuckDB type, for a null column when nothing is published
-ATTRIBUTE_TYPES: dict[str, str] = {
-    "segment": "int32",
-    "segment_name": "string",
-    "segment_name_zh": "string",
-    "value_tier": "string",
+# kind of model run -> the columns of its customers file that become customer dimensions, with
+# their Ibis types (for a null column when nothing is published)
+ATTRIBUTES: dict[str, dict[str, str]] = {
+    "segmentation": {"segment": "int32", "segment_name": "string", "segment_name_zh": "string"},
+    "value": {"value_tier": "string"},
 }
 KEEP_VERSIONS = 5
 
