@@ -7,7 +7,6 @@ No business logic lives here: pages build cube queries, components draw them.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,8 +20,11 @@ from dash import DiskcacheManager, dcc, html
 from auth import audit, demo, throttle, users
 from auth.secret import secret_key
 from components import i18n
+from components.frame import click_menu, filter_bar
 from components.layout import navbar
 from data import paths
+from pages import _frame  # noqa: F401 - registers the frame's callbacks (filter bar, click menu)
+from settings import get_settings
 
 HERE = Path(__file__).resolve().parent
 SESSION_HOURS = 8
@@ -51,11 +53,11 @@ def _configure_server(server: flask.Flask) -> None:
         SECRET_KEY=secret_key(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("MAMS_HTTPS") == "1",
+        SESSION_COOKIE_SECURE=get_settings().https,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
         REMEMBER_COOKIE_DURATION=timedelta(hours=SESSION_HOURS),
         REMEMBER_COOKIE_HTTPONLY=True,
-        REMEMBER_COOKIE_SECURE=os.environ.get("MAMS_HTTPS") == "1",
+        REMEMBER_COOKIE_SECURE=get_settings().https,
     )
     login_manager = flask_login.LoginManager()
     login_manager.init_app(server)
@@ -147,6 +149,16 @@ _LOGIN_HTML = """<!doctype html>
 </form></div></body></html>"""
 
 
+def nav_entries(role: str) -> list[tuple[str, str]]:
+    """(catalog key, path) of the views ``role`` may open, in menu order, from the registry."""
+    pages = sorted(dash.page_registry.values(), key=lambda p: p.get("order", 99))
+    return [
+        (p["nav_key"], p["path"])
+        for p in pages
+        if p.get("nav_key") and (not p.get("roles") or role in p["roles"])
+    ]
+
+
 def serve_layout():
     """The frame around every page; built per request, so it shows the signed-in user."""
     user = flask_login.current_user
@@ -155,9 +167,13 @@ def serve_layout():
     lang = current_lang()
     return html.Div(
         [
-            navbar(lang, user.username, i18n.t(f"role.{user.role}", lang)),
+            navbar(lang, user.username, i18n.t(f"role.{user.role}", lang), nav_entries(user.role)),
             html.Div(
-                dcc.Loading(dash.page_container, delay_show=300, type="circle"),
+                [
+                    filter_bar(lang),
+                    click_menu(lang),
+                    dcc.Loading(dash.page_container, delay_show=300, type="circle"),
+                ],
                 className="container-fluid",
             ),
         ],
@@ -184,11 +200,11 @@ def create_app() -> dash.Dash:
 
 def prepare_demo(log=print) -> None:
     """First start: build the demo warehouse and the demo users (later starts reuse both)."""
-    from data import warehouse
+    from data.demo import ensure_demo_warehouse  # the generator is needed on a first start only
 
     log(f"Home folder: {paths.home()}")
     log("Checking the demo warehouse (built on first start, reused afterwards)...")
-    warehouse.ensure_demo_warehouse(log=log)
+    ensure_demo_warehouse(log=log)
     from pages._session import demo_scope_ids
 
     branch_id, manager_id = demo_scope_ids()
@@ -199,7 +215,8 @@ app = create_app()
 server = app.server
 
 if __name__ == "__main__":
+    settings = get_settings()
     prepare_demo()
-    debug = os.environ.get("MAMS_DEBUG") == "1"
-    print("Serving on http://127.0.0.1:8050 (Ctrl+C to stop)")
-    app.run(host="127.0.0.1", port=8050, debug=debug)
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host  # IPv6 in a URL
+    print(f"Serving on http://{host}:{settings.port} (Ctrl+C to stop)", flush=True)
+    app.run(host=settings.host, port=settings.port, debug=settings.debug)

@@ -8,7 +8,9 @@ only ever open the warehouse read-only instead of racing to build it.
 import subprocess
 import sys
 
-bind = "127.0.0.1:8050"
+from settings import get_settings
+
+bind = f"{get_settings().host}:{get_settings().port}"  # HOST and PORT, as for python app.py; -b overrides
 
 
 def on_starting(server):  # noqa: ARG001 - gunicorn's hook signature

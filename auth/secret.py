@@ -7,13 +7,14 @@ import secrets
 import time
 
 from data import paths
+from settings import get_settings
 
 
 def secret_key() -> str:
     """The key that signs session cookies; the same for every worker process."""
-    env = os.environ.get("MAMS_SECRET_KEY")
-    if env:
-        return env
+    env = get_settings().secret_key
+    if env is not None:  # an empty MAMS_SECRET_KEY counts as unset
+        return env.get_secret_value()
     path = paths.home() / "secret_key"
     if not path.exists():
         # O_EXCL: when several workers start at once, only one writes; the others read it.

@@ -26,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cube import connection, engine  # noqa: E402 - after the path fix above
 from cube.api import Scope  # noqa: E402
+from cube.compile import compile_query  # noqa: E402
+from cube.resolve import resolve  # noqa: E402
 from cube.standard_queries import STANDARD_QUERIES  # noqa: E402
 from data import rollups, scores, warehouse  # noqa: E402
 
@@ -136,7 +138,7 @@ def main() -> None:
         off = _time(lambda q=q: engine.execute(q, scope, use_cache=False), args.runs)
         served[sq.name] = engine.execute(q, scope, use_cache=True).served_by  # primes the cache
         hit = _time(lambda q=q: engine.execute(q, scope, use_cache=True), args.runs)
-        expr, _, _ = engine.compile_query(q, scope, connection.backend(), route=False)
+        expr, _, _ = compile_query(resolve(q), scope, connection.backend())  # base tables
         sql = str(ibis.to_sql(expr, dialect="duckdb"))
         backend = connection.backend()  # its cursor holds the views over published score files
         raw = _time(lambda sql=sql, b=backend: b.raw_sql(sql).to_arrow_table(), args.runs)

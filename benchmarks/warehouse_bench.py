@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 _GENERATE = (
-    "import sys; from pathlib import Path; from data.generate import generate; "
+    "import sys; from pathlib import Path; from data.generator import generate; "
     "generate(Path(sys.argv[1]), customers=int(sys.argv[2]), months=int(sys.argv[3]), seed=42)"
 )
 _LOAD = "import sys; from data.load import load; r = load(sys.argv[1]); print(r.row_counts)"

@@ -1,45 +1,302 @@
-"""Figure builders: a DataFrame in, a Plotly figure out. No data access here."""
+"""Figure builders: a DataFrame in, a Plotly figure out. No data access here.
+
+Every builder keeps the data arrays as plain lists of the raw numbers (tests read them back and
+compare them with pandas), and shows them in the user's units: axis ticks from
+``axis_ticks`` (万/亿 or K/M/B), axis titles with ``axis_title``, hover texts from
+``format_value``. A bar meant to be clicked carries its member key in ``customdata``.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from components.formatting import axis_ticks, axis_title, format_value
+from components.i18n import t
+
+PRIMARY = "#1f6fb2"
+UP = "#2e8b57"
+DOWN = "#c0392b"
+TOTAL = "#5b6770"
+DIMMED_OPACITY = 0.35
+# Start + contributions may miss the end by float noise; only a larger gap gets an "Other" bar.
+_RESIDUAL_TOLERANCE = 1e-6
+
 
 def _base_layout(fig: go.Figure, height: int = 320) -> go.Figure:
-    fig.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 40}, height=height, template="plotly_white")
+    fig.update_layout(
+        margin={"l": 40, "r": 10, "t": 10, "b": 40},
+        height=height,
+        template="plotly_white",
+        separators=".,",  # the same decimal/thousands marks as format_value
+    )
     return fig
 
 
-def drill_bar(frame: pd.DataFrame, label: str, value: str, key: str, hover_value: list[str]) -> go.Figure:
-    """Bars per member; each bar carries its member key in customdata so a click can drill."""
+def _values(frame: pd.DataFrame, column: str) -> list:
+    # Plain lists (not numpy arrays) so the figure JSON stays readable by tests.
+    return frame[column].tolist()
+
+
+def _texts(values: Sequence[Any], fmt: str, lang: str) -> list[str]:
+    return [format_value(v, fmt, lang) for v in values]
+
+
+def _value_axis(
+    fig: go.Figure,
+    axis: str,
+    values: Sequence[Any],
+    fmt: str,
+    lang: str,
+    title: str | None,
+    include_zero: bool = True,
+) -> None:
+    """Ticks in the user's units and a title with the unit, on the ``axis`` ("x" or "y")."""
+    tickvals, ticktext = axis_ticks(values, fmt, lang, include_zero=include_zero)
+    settings: dict[str, Any] = {"title_text": axis_title(title, fmt, lang) or None}
+    if tickvals:
+        settings |= {
+            "tickmode": "array",
+            "tickvals": tickvals,
+            "ticktext": ticktext,
+            "range": [tickvals[0], tickvals[-1]],
+        }
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**settings)
+
+
+def _period_text(value: Any, lang: str) -> str:
+    """A month as "2024-05" (zh "2024年5月"); anything not a date as text."""
+    if value is None:
+        return "-"
+    if isinstance(value, int | float):  # pd.Timestamp would read a number as nanoseconds
+        return format_value(value, "", lang)
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if pd.isna(stamp):
+        return "-"
+    return f"{stamp.year}年{stamp.month}月" if lang.startswith("zh") else stamp.strftime("%Y-%m")
+
+
+def drill_bar(
+    frame: pd.DataFrame,
+    label: str,
+    value: str,
+    key: str,
+    hover_value: list[str] | None = None,
+    *,
+    lang: str = "en",
+    fmt: str = "money",
+    y_title: str | None = None,
+) -> go.Figure:
+    """Bars per member; each bar carries its member key in customdata so a click can drill.
+
+    ``hover_value`` (texts per bar) defaults to ``format_value`` of the values in ``fmt``."""
+    values = _values(frame, value)
+    hover = list(hover_value) if hover_value is not None else _texts(values, fmt, lang)
     fig = go.Figure(
         go.Bar(
-            # Plain lists (not numpy arrays) so the figure JSON stays readable by tests.
-            x=frame[label].tolist(),
-            y=frame[value].tolist(),
-            customdata=frame[key].tolist(),
-            hovertext=hover_value,
-            hoverinfo="x+text",
-            marker_color="#1f6fb2",
+            x=_values(frame, label),
+            y=values,
+            customdata=_values(frame, key),
+            hovertext=hover,
+            hovertemplate="%{x}<br>%{hovertext}<extra></extra>",
+            marker_color=PRIMARY,
         )
     )
+    _value_axis(fig, "y", values, fmt, lang, y_title)
     return _base_layout(fig)
 
 
-def trend_lines(frame: pd.DataFrame, x: str, series: dict[str, str]) -> go.Figure:
-    """One line per measure over months; ``series`` maps column to legend label."""
+def bar_chart(
+    frame: pd.DataFrame,
+    label: str,
+    value: str,
+    key: str,
+    fmt: str,
+    lang: str,
+    selected_keys: Sequence[Any] = (),
+    *,
+    y_title: str | None = None,
+    horizontal: bool = False,
+) -> go.Figure:
+    """Clickable bars with their member key in customdata; when ``selected_keys`` is not empty
+    the selected bars stay bright and the others are dimmed. ``horizontal`` puts the labels on
+    the y axis (long branch names)."""
+    values = _values(frame, value)
+    keys = _values(frame, key)
+    selected = set(selected_keys)
+    opacity = [1.0 if not selected or k in selected else DIMMED_OPACITY for k in keys]
+    labels = _values(frame, label)
+    fig = go.Figure(
+        go.Bar(
+            x=values if horizontal else labels,
+            y=labels if horizontal else values,
+            orientation="h" if horizontal else "v",
+            customdata=keys,
+            hovertext=_texts(values, fmt, lang),
+            hovertemplate=("%{y}" if horizontal else "%{x}") + "<br>%{hovertext}<extra></extra>",
+            marker={"color": PRIMARY, "opacity": opacity},
+        )
+    )
+    _value_axis(fig, "x" if horizontal else "y", values, fmt, lang, y_title)
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")  # first row on top, as in the frame
+    return _base_layout(fig)
+
+
+def line_chart(
+    frame: pd.DataFrame,
+    x: str,
+    series: dict[str, str],
+    fmt: str,
+    lang: str,
+    *,
+    y_title: str | None = None,
+    height: int = 320,
+) -> go.Figure:
+    """One line per column over ``x`` (months); ``series`` maps column to legend label. The y
+    axis reads in the user's units; hovers show the month and the formatted value."""
     fig = go.Figure()
-    for column, label in series.items():
-        fig.add_trace(go.Scatter(x=frame[x], y=frame[column], mode="lines+markers", name=label))
+    months = [_period_text(v, lang) for v in frame[x]]
+    all_values: list = []
+    for column, name in series.items():
+        values = _values(frame, column)
+        all_values += values
+        fig.add_trace(
+            go.Scatter(
+                x=_values(frame, x),
+                y=values,
+                mode="lines+markers",
+                name=name,
+                hovertext=[f"{m}<br>{v}" for m, v in zip(months, _texts(values, fmt, lang), strict=True)],
+                hovertemplate=f"{name}<br>%{{hovertext}}<extra></extra>",
+            )
+        )
+    _value_axis(fig, "y", all_values, fmt, lang, y_title, include_zero=False)
     fig.update_layout(legend={"orientation": "h", "y": -0.2})
+    return _base_layout(fig, height=height)
+
+
+def trend_lines(
+    frame: pd.DataFrame,
+    x: str,
+    series: dict[str, str],
+    *,
+    lang: str = "en",
+    fmt: str = "money",
+    y_title: str | None = None,
+) -> go.Figure:
+    """One line per measure over months; ``series`` maps column to legend label."""
+    return line_chart(frame, x, series, fmt, lang, y_title=y_title)
+
+
+def sparkline(
+    frame: pd.DataFrame, x: str, y: str, lang: str, fmt: str = "money", height: int = 60
+) -> go.Figure:
+    """A tiny line for a KPI card: no axes, no legend; hover shows the month and the value."""
+    values = _values(frame, y)
+    months = [_period_text(v, lang) for v in frame[x]]
+    fig = go.Figure(
+        go.Scatter(
+            x=_values(frame, x),
+            y=values,
+            mode="lines",
+            line={"color": PRIMARY, "width": 2},
+            fill="tozeroy",
+            fillcolor="rgba(31,111,178,0.08)",
+            hovertext=[f"{m}: {v}" for m, v in zip(months, _texts(values, fmt, lang), strict=True)],
+            hovertemplate="%{hovertext}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(visible=False, fixedrange=True)
+    fig.update_yaxes(visible=False, fixedrange=True)
+    fig.update_layout(
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        height=height,
+        showlegend=False,
+        template="plotly_white",
+        plot_bgcolor="rgba(0,0,0,0)",
+        paper_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
+
+
+def waterfall(
+    labels: Sequence[str],
+    deltas: Sequence[float],
+    start_label: str,
+    start_value: float,
+    end_label: str,
+    end_value: float,
+    fmt: str,
+    lang: str,
+    keys: Sequence[Any] | None = None,
+    *,
+    y_title: str | None = None,
+) -> go.Figure:
+    """From a start value to an end value: a start bar, one relative bar per contribution and
+    the end total. Contribution bars carry their key (``keys``, default the labels) in
+    customdata so a click maps back to what contributed; start and end carry None.
+
+    When start + contributions miss the end (contributions that do not cover everything), an
+    "Other" bar (key None) holds the gap, so the bars always add up to end - start."""
+    labels, deltas = list(labels), [float(d) for d in deltas]
+    keys = list(keys) if keys is not None else list(labels)
+    if not len(labels) == len(deltas) == len(keys):
+        raise ValueError("labels, deltas and keys must have the same length")
+    gap = float(end_value) - float(start_value) - sum(deltas)
+    if abs(gap) > _RESIDUAL_TOLERANCE * max(abs(float(end_value)), abs(float(start_value)), 1.0):
+        labels, deltas, keys = [*labels, t("figure.other", lang)], [*deltas, gap], [*keys, None]
+    x = [start_label, *labels, end_label]
+    y = [float(start_value), *deltas, float(end_value)]
+    # Plotly computes a "total" bar from the bars before it; with the gap closed it is end_value.
+    measure = ["absolute", *["relative"] * len(deltas), "total"]
+    signed = [("+" if d > 0 else "") + format_value(d, fmt, lang) for d in deltas]
+    text = [format_value(start_value, fmt, lang), *signed, format_value(end_value, fmt, lang)]
+    running = [float(start_value)]
+    for d in deltas:
+        running.append(running[-1] + d)
+    fig = go.Figure(
+        go.Waterfall(
+            x=x,
+            y=y,
+            measure=measure,
+            customdata=[None, *keys, None],
+            text=text,
+            textposition="outside",
+            cliponaxis=False,  # labels above the tallest bar may pass the top tick
+            hovertext=[f"{label}<br>{s}" for label, s in zip(x, text, strict=True)],
+            hovertemplate="%{hovertext}<extra></extra>",
+            increasing={"marker": {"color": UP}},
+            decreasing={"marker": {"color": DOWN}},
+            totals={"marker": {"color": TOTAL}},
+            connector={"line": {"color": "#999", "width": 1}},
+        )
+    )
+    _value_axis(fig, "y", [*running, float(end_value)], fmt, lang, y_title)
+    fig.update_layout(showlegend=False)
     return _base_layout(fig)
 
 
-def attainment_bars(frame: pd.DataFrame, label: str, attainment: str) -> go.Figure:
+def attainment_bars(frame: pd.DataFrame, label: str, attainment: str, *, lang: str = "en") -> go.Figure:
     """Attainment (actual / target) per metric as horizontal bars with a 100% line."""
-    colours = ["#2e8b57" if v >= 1 else "#c0392b" for v in frame[attainment]]
-    fig = go.Figure(go.Bar(y=frame[label], x=frame[attainment], orientation="h", marker_color=colours))
+    values = _values(frame, attainment)
+    colours = [UP if v >= 1 else DOWN for v in values]
+    fig = go.Figure(
+        go.Bar(
+            y=_values(frame, label),
+            x=values,
+            orientation="h",
+            marker_color=colours,
+            hovertext=_texts(values, "percent", lang),
+            hovertemplate="%{y}<br>%{hovertext}<extra></extra>",
+        )
+    )
     fig.add_vline(x=1.0, line_dash="dash", line_color="#555")
-    fig.update_xaxes(tickformat=".0%")
+    _value_axis(fig, "x", [*values, 1.0], "percent", lang, t("col.attainment", lang))
     return _base_layout(fig, height=260)

@@ -6,6 +6,8 @@ test checks both languages carry the same keys) instead of showing a raw key to 
 
 from __future__ import annotations
 
+from components.messages_frame import FRAME_MESSAGES
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 
@@ -135,7 +137,79 @@ MESSAGES: dict[str, dict[str, str]] = {
     "role.branch_manager": {"en": "Branch manager", "zh": "网点负责人"},
     "role.relationship_manager": {"en": "Relationship manager", "zh": "客户经理"},
     "role.presenter": {"en": "Presenter", "zh": "汇报演示"},
+    # Units on axis titles (components.formatting.unit_label).
+    "unit.money": {"en": "¥", "zh": "元"},
+    "unit.customers": {"en": "customers", "zh": "户"},
+    "unit.accounts": {"en": "accounts", "zh": "个"},
+    "unit.transactions": {"en": "transactions", "zh": "笔"},
+    "unit.products": {"en": "products", "zh": "个"},
+    "unit.contacts": {"en": "contacts", "zh": "次"},
+    # Figures and tables (components.figures, components.tables).
+    "figure.other": {"en": "Other", "zh": "其他"},
+    "table.cut_note": {
+        "en": "Showing the first {shown} of {total} customers",
+        "zh": "显示前 {shown} 位，共 {total} 位客户",
+    },
+    # AG Grid texts, passed as its localeText: "grid.<AG Grid key>" (the English ones are
+    # AG Grid's own defaults, so both languages carry every key).
+    "grid.page": {"en": "Page", "zh": "第"},
+    "grid.of": {"en": "of", "zh": "共"},
+    "grid.to": {"en": "to", "zh": "至"},
+    "grid.more": {"en": "more", "zh": "更多"},
+    "grid.firstPage": {"en": "First Page", "zh": "首页"},
+    "grid.previousPage": {"en": "Previous Page", "zh": "上一页"},
+    "grid.nextPage": {"en": "Next Page", "zh": "下一页"},
+    "grid.lastPage": {"en": "Last Page", "zh": "末页"},
+    "grid.pageSizeSelectorLabel": {"en": "Page Size:", "zh": "每页行数："},
+    "grid.ariaPageSizeSelectorLabel": {"en": "Page Size", "zh": "每页行数"},
+    "grid.loadingOoo": {"en": "Loading...", "zh": "加载中..."},
+    "grid.noRowsToShow": {"en": "No Rows To Show", "zh": "暂无数据"},
+    "grid.filterOoo": {"en": "Filter...", "zh": "筛选..."},
+    "grid.searchOoo": {"en": "Search...", "zh": "搜索..."},
+    "grid.selectAll": {"en": "(Select All)", "zh": "（全选）"},
+    "grid.blanks": {"en": "(Blanks)", "zh": "（空白）"},
+    "grid.empty": {"en": "Choose one", "zh": "请选择"},
+    "grid.equals": {"en": "Equals", "zh": "等于"},
+    "grid.notEqual": {"en": "Does not equal", "zh": "不等于"},
+    "grid.contains": {"en": "Contains", "zh": "包含"},
+    "grid.notContains": {"en": "Does not contain", "zh": "不包含"},
+    "grid.startsWith": {"en": "Begins with", "zh": "开头是"},
+    "grid.endsWith": {"en": "Ends with", "zh": "结尾是"},
+    "grid.blank": {"en": "Blank", "zh": "为空"},
+    "grid.notBlank": {"en": "Not blank", "zh": "不为空"},
+    "grid.lessThan": {"en": "Less than", "zh": "小于"},
+    "grid.greaterThan": {"en": "Greater than", "zh": "大于"},
+    "grid.lessThanOrEqual": {"en": "Less than or equal to", "zh": "小于等于"},
+    "grid.greaterThanOrEqual": {"en": "Greater than or equal to", "zh": "大于等于"},
+    "grid.inRange": {"en": "Between", "zh": "介于"},
+    "grid.inRangeStart": {"en": "From", "zh": "从"},
+    "grid.inRangeEnd": {"en": "To", "zh": "到"},
+    "grid.before": {"en": "Before", "zh": "早于"},
+    "grid.after": {"en": "After", "zh": "晚于"},
+    "grid.dateFormatOoo": {"en": "yyyy-mm-dd", "zh": "yyyy-mm-dd"},
+    "grid.andCondition": {"en": "AND", "zh": "并且"},
+    "grid.orCondition": {"en": "OR", "zh": "或者"},
+    "grid.applyFilter": {"en": "Apply", "zh": "应用"},
+    "grid.resetFilter": {"en": "Reset", "zh": "重置"},
+    "grid.clearFilter": {"en": "Clear", "zh": "清除"},
+    "grid.cancelFilter": {"en": "Cancel", "zh": "取消"},
+    "grid.columns": {"en": "Columns", "zh": "列"},
+    "grid.filters": {"en": "Filters", "zh": "筛选"},
+    "grid.pinColumn": {"en": "Pin Column", "zh": "固定列"},
+    "grid.pinLeft": {"en": "Pin Left", "zh": "固定在左侧"},
+    "grid.pinRight": {"en": "Pin Right", "zh": "固定在右侧"},
+    "grid.noPin": {"en": "No Pin", "zh": "不固定"},
+    "grid.autosizeThisColumn": {"en": "Autosize This Column", "zh": "自适应此列宽度"},
+    "grid.autosizeAllColumns": {"en": "Autosize All Columns", "zh": "自适应所有列宽度"},
+    "grid.resetColumns": {"en": "Reset Columns", "zh": "重置列"},
+    "grid.sortAscending": {"en": "Sort Ascending", "zh": "升序排列"},
+    "grid.sortDescending": {"en": "Sort Descending", "zh": "降序排列"},
+    "grid.sortUnSort": {"en": "Clear Sort", "zh": "取消排序"},
+    "grid.copy": {"en": "Copy", "zh": "复制"},
+    "grid.copyWithHeaders": {"en": "Copy with Headers", "zh": "连同表头复制"},
 }
+
+MESSAGES.update(FRAME_MESSAGES)
 
 
 def normalise_lang(lang: str | None) -> str:

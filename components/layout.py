@@ -12,33 +12,28 @@ from dash import dcc, html
 
 from components.i18n import t
 
-# (catalog key, path) of every module, in menu order.
-MODULES: tuple[tuple[str, str], ...] = (
-    ("overview", "/"),
-    ("customers", "/customers"),
-    ("products", "/products"),
-    ("channels", "/channels"),
-    ("branches", "/branches"),
-    ("segmentation", "/segmentation"),
-    ("cross_sell", "/cross-sell"),
-    ("campaigns", "/campaigns"),
-    ("customer360", "/customer-360"),
-    ("admin", "/admin"),
-)
 
-
-def navbar(lang: str, username: str, role_label: str) -> dbc.Navbar:
-    """The top bar: every module, the language switch, who is signed in, sign-out."""
+def navbar(lang: str, username: str, role_label: str, entries: Sequence[tuple[str, str]]) -> dbc.Navbar:
+    """The top bar: the views the user's role may open (``entries``: catalog key, path, in
+    menu order, from the page registry), the language switch, who is signed in, sign-out.
+    The links' hrefs are kept carrying the global filters by the frame's callback."""
     other = "en" if lang == "zh" else "zh"
     links = [
-        dbc.NavItem(dbc.NavLink(t(f"nav.{key}", lang), href=path, active="exact", id=f"nav--{key}"))
-        for key, path in MODULES
+        dbc.NavItem(
+            dbc.NavLink(
+                t(f"nav.{key}", lang), href=path, active="exact", id={"type": "frame-nav", "key": key}
+            ),
+            id=f"nav--{key}",
+        )
+        for key, path in entries
     ]
     right = [
         dbc.NavItem(
             dbc.NavLink(t("nav.language", lang), href=f"/lang/{other}", external_link=True, id="nav--lang")
         ),
-        dbc.NavItem(html.Span(f"{username} · {role_label}", className="navbar-text px-2", id="nav--user")),
+        dbc.NavItem(
+            html.Span(f"{username} · {role_label}", className="navbar-text px-2 text-nowrap", id="nav--user")
+        ),
         dbc.NavItem(
             dbc.NavLink(t("nav.sign_out", lang), href="/logout", external_link=True, id="nav--sign-out")
         ),
@@ -46,15 +41,15 @@ def navbar(lang: str, username: str, role_label: str) -> dbc.Navbar:
     return dbc.Navbar(
         dbc.Container(
             [
-                dbc.NavbarBrand(t("app.title", lang), href="/"),
-                dbc.Nav(links, navbar=True, className="me-auto flex-wrap"),
-                dbc.Nav(right, navbar=True),
+                dbc.NavbarBrand(t("app.short_title", lang), href="/", className="me-3"),
+                dbc.Nav(links, navbar=True, className="me-auto flex-nowrap mams-nav"),
+                dbc.Nav(right, navbar=True, className="flex-nowrap"),
             ],
             fluid=True,
         ),
         color="dark",
         dark=True,
-        className="mb-3",
+        className="mb-2 py-1",
     )
 
 

@@ -14,208 +14,97 @@ dimension member with display names, a label column named :func:`label_column` (
 ".label"``) in the requested language. ``Result.columns`` describes every column (labels in
 en/zh, format), ``Result.sql`` is the compiled SQL, ``Result.served_by`` the table or rollup
 that answered, ``Result.ms`` the time taken and ``Result.cached`` whether it came from cache.
+Numbers are formatted for display by ``components.formatting``, not here.
+
+Behind this façade, each module depends only on the ones below it (no cycles)::
+
+    api        this façade: re-exports the value types, delegates to engine and ops
+    ops        period comparison, top-N with others, pivot, attainment (built on engine)
+    engine     runs a query: resolve, route, compile (plan cache), execute, labels, result cache;
+               drill-through
+    routing    which rollup answers a resolved query exactly, else the base relation
+    compile    a resolved query to an Ibis expression over the chosen source
+    labels     display names of dimension values
+    security   row-level security and masking, applied inside the query
+    cache      results by query, scope, language and data version
+    connection the per-thread Ibis backend (DuckDB, or Spark via cube.spark)
+    resolve    a query checked once against the model (ResolvedQuery)
+    model      the cubes, declared as data
+    query      the value types: Query, Filter, Scope, Result, ColumnInfo, CubeError
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
-FILTER_OPS = ("eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "between", "contains")
-SCOPE_KINDS = ("all", "region", "branch", "manager", "none")
-MAX_PAGE_SIZE = 1000  # drill_through rows per call
+from cube import engine, ops
+from cube.model import CUBES, get_cube, hierarchy_levels, next_level, resolve_member
+from cube.query import (
+    FILTER_OPS,
+    MAX_PAGE_SIZE,
+    SCOPE_KINDS,
+    ColumnInfo,
+    CubeError,
+    Filter,
+    Grant,
+    Query,
+    Result,
+    Scope,
+    label_column,
+)
 
-
-class CubeError(ValueError):
-    """A query names an unknown member, uses a malformed filter or cannot be answered."""
-
-
-@dataclass(frozen=True)
-class Filter:
-    """Restrict ``member`` (a dimension, ``"cube.member"``) by ``op`` over ``values``.
-
-    ``values`` is always a tuple (``("a",)`` for eq); ``between`` takes two values (inclusive).
-    Values become literals/parameters through Ibis, never SQL text.
-    """
-
-    member: str
-    op: str
-    values: tuple[Any, ...]
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.values, tuple):
-            vals = self.values
-            vals = tuple(vals) if isinstance(vals, (list, set, frozenset)) else (vals,)
-            object.__setattr__(self, "values", vals)
-
-
-@dataclass(frozen=True)
-class Query:
-    """A cube query.
-
-    Parameters
-    ----------
-    cube : str
-        Cube name, e.g. ``"customers"``.
-    measures : tuple of str
-        Measure members, e.g. ``("customers.aum",)``.
-    dimensions : tuple of str
-        Dimension members to group by, e.g. ``("customers.month", "customers.branch")``.
-    filters : tuple of Filter
-    sort : tuple of (member, "asc" | "desc")
-        Default: the dimensions ascending.
-    limit, offset : int or None
-    """
-
-    cube: str
-    measures: tuple[str, ...] = ()
-    dimensions: tuple[str, ...] = ()
-    filters: tuple[Filter, ...] = ()
-    sort: tuple[tuple[str, str], ...] = ()
-    limit: int | None = None
-    offset: int = 0
-
-    def __post_init__(self) -> None:
-        for name in ("measures", "dimensions", "filters"):
-            val = getattr(self, name)
-            if not isinstance(val, tuple):
-                object.__setattr__(self, name, tuple(val))
-        # sort items may arrive as lists (e.g. from JSON); keep the query hashable
-        object.__setattr__(self, "sort", tuple(tuple(v) for v in self.sort))
-
-
-@dataclass(frozen=True)
-class Grant:
-    """One row-level grant: ``kind`` in ``SCOPE_KINDS`` (or ``"category"``) and its ids."""
-
-    kind: str
-    ids: tuple[Any, ...] = ()
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a user may see. Deny by default: an empty ``rows`` sees nothing.
-
-    ``rows`` restricts the rows: grants on the same hierarchy (org: region, branch, manager)
-    union; grants on different hierarchies (org, product ``category``) intersect; a grant of
-    kind ``"all"`` lifts the restriction. ``identities`` says whose identifying columns
-    (contract ``Column.identifying``) are shown unmasked, with the same grant kinds.
-    """
-
-    rows: tuple[Grant, ...] = ()
-    identities: tuple[Grant, ...] = ()
-
-    @classmethod
-    def all(cls, identities: bool = True) -> Scope:
-        """Every row; identities visible if ``identities`` (admin) else masked (analyst)."""
-        return cls((Grant("all"),), (Grant("all"),) if identities else ())
-
-    @classmethod
-    def none(cls) -> Scope:
-        """Nothing at all."""
-        return cls()
-
-    @classmethod
-    def of(cls, kind: str, ids: tuple[Any, ...] | list[Any] | Any, identities: bool = True) -> Scope:
-        """Rows of one region/branch/manager; identities of the same rows if ``identities``."""
-        if kind not in SCOPE_KINDS:
-            raise CubeError(f"unknown scope kind {kind!r}; expected one of {SCOPE_KINDS}")
-        if kind == "none":
-            return cls()
-        if kind == "all":
-            return cls.all(identities)
-        ids = tuple(ids) if isinstance(ids, (list, tuple, set)) else (ids,)
-        grant = Grant(kind, ids)
-        return cls((grant,), (grant,) if identities else ())
-
-    @classmethod
-    def for_role(
-        cls,
-        role: str,
-        region_id: int | None = None,
-        branch_id: int | None = None,
-        manager_id: int | None = None,
-    ) -> Scope:
-        """The scope of a user (see auth.roles): admin all; analyst/presenter all, masked;
-        branch manager own region/branch; relationship manager own customers; else none."""
-        if role == "admin":
-            return cls.all(identities=True)
-        if role in ("analyst", "presenter"):
-            return cls.all(identities=False)
-        if role == "branch_manager":
-            if branch_id is not None:
-                return cls.of("branch", branch_id)
-            if region_id is not None:
-                return cls.of("region", region_id)
-        if role == "relationship_manager" and manager_id is not None:
-            return cls.of("manager", manager_id)
-        return cls()
-
-
-@dataclass(frozen=True)
-class ColumnInfo:
-    """Metadata of a result column."""
-
-    name: str
-    role: str  # "dimension" | "measure" | "label" | "detail"
-    label_en: str
-    label_zh: str
-    fmt: str  # "money" | "count" | "percent" | "number" | "text" | "date" | "month" | ...
-
-    def label(self, lang: str = "en") -> str:
-        return self.label_zh if lang.startswith("zh") else self.label_en
-
-
-@dataclass
-class Result:
-    """What a query returned and what ran."""
-
-    query: Query | None
-    frame: pd.DataFrame
-    columns: dict[str, ColumnInfo] = field(default_factory=dict)
-    sql: str = ""
-    served_by: str = ""
-    ms: float = 0.0
-    cached: bool = False
-    total_rows: int | None = None  # drill-through: rows before pagination
-
-
-def label_column(member: str) -> str:
-    """Name of the label column of a dimension member in a result frame."""
-    return f"{member}.label"
-
+__all__ = [
+    "FILTER_OPS",
+    "MAX_PAGE_SIZE",
+    "SCOPE_KINDS",
+    "ColumnInfo",
+    "CubeError",
+    "Filter",
+    "Grant",
+    "Query",
+    "Result",
+    "Scope",
+    "attainment",
+    "compare_periods",
+    "cubes",
+    "drill_down",
+    "drill_through",
+    "drill_up",
+    "execute",
+    "hierarchies",
+    "iter_drill_through",
+    "label_column",
+    "member_label",
+    "members",
+    "pivot",
+    "top_n",
+]
 
 # --- the model, for building UIs -----------------------------------------------------------
 
 
 def cubes() -> list[str]:
     """Names of all cubes."""
-    from cube.model import CUBES
-
     return list(CUBES)
 
 
 def members(cube: str, lang: str = "en") -> pd.DataFrame:
     """Members of ``cube``: columns member, kind (measure/dimension), label, format, description."""
-    from cube.model import get_cube
-
     return get_cube(cube).members_frame(lang)
 
 
 def hierarchies(cube: str) -> dict[str, tuple[str, ...]]:
     """Hierarchies of ``cube``: name -> member levels from coarse to fine."""
-    from cube.model import get_cube
-
     c = get_cube(cube)
     return {h.name: tuple(f"{c.name}.{lvl}" for lvl in h.levels) for h in c.hierarchies}
 
 
 def member_label(member: str, lang: str = "en") -> str:
     """Display label of a member."""
-    from cube.model import resolve_member
-
     return resolve_member(member).label(lang)
 
 
@@ -230,8 +119,6 @@ def execute(query: Query, scope: Scope, lang: str = "en", use_cache: bool = True
     CubeError
         Unknown cube/member (with close matches) or malformed filter/sort.
     """
-    from cube import engine
-
     return engine.execute(query, scope, lang=lang, use_cache=use_cache)
 
 
@@ -241,8 +128,6 @@ def drill_down(query: Query, hierarchy_member: str, value: Any) -> Query:
     E.g. from ``customers.region`` with value 3 to ``customers.branch`` within region 3.
     At the finest level the query is only filtered.
     """
-    from cube.model import next_level
-
     finer = next_level(hierarchy_member)
     dims = query.dimensions
     if finer is not None:
@@ -254,8 +139,6 @@ def drill_down(query: Query, hierarchy_member: str, value: Any) -> Query:
 def drill_up(query: Query, hierarchy: str) -> Query:
     """Undo one drill step on ``hierarchy`` (e.g. ``"customers.org"``): drop the finest level in
     the query, bring back its parent and drop the parent's filter."""
-    from cube.model import hierarchy_levels
-
     levels = hierarchy_levels(hierarchy)
     present = [lvl for lvl in levels if lvl in query.dimensions]
     if not present:
@@ -287,8 +170,6 @@ def drill_through(
     order, and a page shorter than ``page_size`` is the last. ``Result.total_rows`` counts all
     matching rows. For exports use :func:`iter_drill_through`.
     """
-    from cube import engine
-
     return engine.drill_through(cube, tuple(filters), scope, page, page_size, lang)
 
 
@@ -299,7 +180,7 @@ def iter_drill_through(
     page_size: int = MAX_PAGE_SIZE,
     max_rows: int | None = None,
     lang: str = "en",
-):
+) -> Iterator[pd.DataFrame]:
     """Yield :func:`drill_through` frames page after page (for exports), stopping after the
     last page or once ``max_rows`` rows were yielded (the last frame is cut to fit)."""
     if max_rows is not None and (not isinstance(max_rows, int) or max_rows < 0):
@@ -324,8 +205,6 @@ def compare_periods(
     length of the time filter, ``"same_period_last_year"``: by 12 months). The query must
     filter its cube's month member with ``between`` or ``eq``. The frame has, per measure,
     ``m`` (current), ``m.previous``, ``m.delta`` and ``m.delta_pct``."""
-    from cube import ops
-
     return ops.compare_periods(query, scope, kind, lang, use_cache)
 
 
@@ -334,15 +213,11 @@ def top_n(
 ) -> Result:
     """The ``n`` largest rows of ``query`` by ``measure`` and one row ``"others"`` folding the
     rest (additive measures summed, ratios recomputed from their parts)."""
-    from cube import ops
-
     return ops.top_n(query, scope, n, measure, lang, use_cache)
 
 
 def pivot(result: Result, rows: list[str] | tuple[str, ...], columns: str, measure: str) -> pd.DataFrame:
     """Pivot a result: ``rows`` dimension(s) down, ``columns`` dimension across, cells ``measure``."""
-    from cube import ops
-
     return ops.pivot(result, rows, columns, measure)
 
 
@@ -351,14 +226,4 @@ def attainment(query: Query, scope: Scope, lang: str = "en", use_cache: bool = T
     contribution, new_customers) the columns ``customers.<m>``, ``targets.<m>`` and
     ``<m>.attainment`` (actual / target). ``query`` is a customers query over time and org
     dimensions only; manager targets are used when it groups or filters by manager."""
-    from cube import ops
-
     return ops.attainment(query, scope, lang, use_cache)
-
-
-def format_value(value: Any, fmt: str, lang: str = "en") -> str:
-    """Format a number for display: ``money`` (yuan; 万/亿 in zh, K/M/B in en), ``percent``,
-    ``count``, ``number``; anything else as text. None/NaN -> "-"."""
-    from cube.formatting import format_value as _fv
-
-    return _fv(value, fmt, lang)

@@ -11,19 +11,17 @@ import json
 import threading
 from typing import Any
 
+import diskcache
 import pyarrow as pa
 
-from cube.api import ColumnInfo, Result
+from cube.query import ColumnInfo, Result
+from data import paths
 
 _lock = threading.Lock()
 _caches: dict[str, Any] = {}
 
 
 def _cache():
-    import diskcache
-
-    from data import paths
-
     d = str(paths.cache_dir())
     with _lock:
         if d not in _caches:

@@ -5,11 +5,14 @@ other Ibis) backend can be installed with :func:`use_backend`; ``MAMS_ENGINE=spa
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any
 
 import ibis
+
+from cube import spark  # cheap: pyspark itself is imported only when a Spark session starts
+from data import scores, warehouse
+from settings import get_settings
 
 _lock = threading.Lock()
 _root: dict[str, Any] = {"version": None, "con": None}
@@ -40,8 +43,6 @@ def warehouse_version() -> str | None:
         return _override.get("backend_version")
     if _override["con"] is not None:
         return _override["version"]
-    from data import warehouse
-
     return warehouse.data_version()
 
 
@@ -49,8 +50,6 @@ def data_version() -> str | None:
     """Version of everything a result depends on: the warehouse, and the customer scores
     published for it (a new segmentation changes results without a reload). None when serving
     an override without a version (not cacheable)."""
-    from data import scores
-
     version = warehouse_version()
     if version is None:
         return None
@@ -64,16 +63,15 @@ def engine_name() -> str:
 
 
 def _root_connection() -> tuple[str | None, Any]:
-    from data import warehouse
-
     version = warehouse.data_version()
     with _lock:
         if _root["con"] is None or _root["version"] != version:
             if _root["con"] is not None:
                 _root["con"].close()
-            threads = int(os.environ.get("MAMS_DUCKDB_THREADS", "2"))
-            memory = os.environ.get("MAMS_DUCKDB_MEMORY", "4GB")
-            _root["con"] = warehouse.open_readonly(threads=threads, memory_limit=memory)
+            settings = get_settings()
+            _root["con"] = warehouse.open_readonly(
+                threads=settings.duckdb_threads, memory_limit=settings.duckdb_memory
+            )
             _root["version"] = version
         return _root["version"], _root["con"]
 
@@ -82,10 +80,7 @@ def backend() -> Any:
     """The Ibis backend for the calling thread."""
     if _override["backend"] is not None:
         return _override["backend"]
-    if os.environ.get("MAMS_ENGINE", "duckdb") == "spark" and _override["con"] is None:
-        from cube import spark
-        from data import warehouse
-
+    if get_settings().engine == "spark" and _override["con"] is None:
         version = warehouse.data_version()  # of the tables copied into Spark just below
         _override["backend"] = spark.warehouse_backend()
         _override["backend_version"] = version

@@ -10,9 +10,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from cube import connection, security
-from cube.api import Scope
 from cube.model.base import Dimension
 from cube.model.labels import NOT_SCORED
+from cube.query import Scope
 from data import scores
 
 _lock = threading.Lock()

@@ -9,8 +9,8 @@ from dataclasses import replace
 import pandas as pd
 
 from cube import engine
-from cube.api import ColumnInfo, CubeError, Filter, Query, Result, Scope, label_column
 from cube.model import get_cube, resolve_dimension, resolve_measure
+from cube.query import ColumnInfo, CubeError, Filter, Query, Result, Scope, label_column
 
 TARGET_METRICS = ("aum", "deposits", "loans", "contribution", "new_customers")
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import ibis
 
-from cube.api import CubeError, Scope
 from cube.model.base import Cube
+from cube.query import CubeError, Scope
 
 HIERARCHY_OF = {"region": "org", "branch": "org", "manager": "org", "category": "product"}
 

@@ -7,27 +7,30 @@ at the cluster's tables of the same names (data/contract.py) instead.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import ibis
 
-from data import contract, rollups
+from data import contract, rollups, warehouse
+from settings import get_settings
 
 
 def local_session(app_name: str = "mams-cube", partitions: int = 2) -> Any:
     """A small local Spark session (2 cores, few shuffle partitions, UTC)."""
+    # Imported here on purpose: pyspark (and the JVM it drives) is an optional, heavy backend,
+    # installed only with requirements-spark.txt; DuckDB deployments never import it.
     from pyspark.sql import SparkSession
 
+    settings = get_settings()
     return (
-        SparkSession.builder.master(os.environ.get("MAMS_SPARK_MASTER", "local[2]"))
+        SparkSession.builder.master(settings.spark_master)
         .appName(app_name)
         .config("spark.sql.shuffle.partitions", str(partitions))
         .config("spark.default.parallelism", str(partitions))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.driver.memory", os.environ.get("MAMS_SPARK_MEMORY", "2g"))
+        .config("spark.driver.memory", settings.spark_memory)
         .getOrCreate()
     )
 
@@ -47,8 +50,6 @@ def load_from_duckdb(session: Any, con: Any, names: list[str] | None = None) -> 
 
 def warehouse_backend() -> Any:
     """An Ibis pyspark backend over the current warehouse (MAMS_ENGINE=spark)."""
-    from data import warehouse
-
     con = warehouse.open_readonly()
     try:
         return load_from_duckdb(local_session(), con)

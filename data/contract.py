@@ -103,6 +103,35 @@ CHANNEL_CODES = (
 )
 CHANNEL_TYPES = ("branch", "self_service", "digital", "remote", "merchant")
 
+# Standard display names (zh, en) of the codes above: the demo bank's products and channels
+# tables carry them, and the mining models name their features with them.
+CATEGORY_NAMES: dict[str, tuple[str, str]] = {
+    "demand_deposit": ("活期存款", "Demand deposits"),
+    "time_deposit": ("定期存款", "Time deposits"),
+    "debit_card": ("借记卡", "Debit cards"),
+    "credit_card": ("信用卡", "Credit cards"),
+    "consumer_loan": ("消费贷款", "Consumer loans"),
+    "mortgage": ("住房贷款", "Mortgages"),
+    "business_loan": ("经营贷款", "Business loans"),
+    "fund": ("基金", "Funds"),
+    "wealth_management": ("理财产品", "Wealth management"),
+    "insurance": ("保险", "Insurance"),
+    "forex": ("外汇", "Foreign exchange"),
+    "utility_payment": ("生活缴费", "Utility payments"),
+    "other_service": ("其他服务", "Other services"),
+}
+CHANNEL_NAMES: dict[str, tuple[str, str]] = {
+    "counter": ("柜面", "Counter"),
+    "atm": ("自动取款机", "ATM"),
+    "cdm": ("存款机", "Cash deposit machine"),
+    "phone_banking": ("电话银行", "Phone banking"),
+    "online_banking": ("网上银行", "Online banking"),
+    "mobile_banking": ("手机银行", "Mobile banking"),
+    "pos": ("POS", "POS"),
+    "wealth_centre": ("财富中心", "Wealth centre"),
+    "call_centre": ("客服中心", "Call centre"),
+}
+
 TXN_TYPES = (
     "deposit",
     "withdrawal",

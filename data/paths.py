@@ -7,19 +7,20 @@ Tests point ``MAMS_HOME`` at a temporary folder, so they never touch a user's da
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
+
+from settings import get_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def home() -> Path:
     """The product's home folder (created on first use)."""
-    return _existing(_resolved(os.environ.get("MAMS_HOME", str(REPO_ROOT / "var"))))
+    return _existing(_resolved(get_settings().home))
 
 
 @functools.lru_cache(maxsize=64)
-def _resolved(folder: str) -> Path:
+def _resolved(folder: Path) -> Path:
     return Path(folder).resolve()  # asked on every query: resolving costs syscalls
 
 

@@ -194,6 +194,7 @@ _CM_MEASURES = (
     RollupMeasure("is_dormant", "sum", "is_dormant"),
     RollupMeasure("is_new", "sum", "is_new"),
     RollupMeasure("is_churned", "sum", "is_churned"),
+    RollupMeasure("product_count", "sum", "product_count"),
 )
 
 ROLLUPS += (

@@ -5,14 +5,13 @@ and then switches the small pointer file ``CURRENT`` (which holds that file name
 Readers follow the pointer, so they never see a half-built file, and because every version has
 its own file name DuckDB's per-path database cache (duckdb issue 15912) can never serve a stale
 copy. The data version is the part of the file name after ``wh-``; reading it costs one small
-file read, so caches may check it on every request.
+file read, so caches may check it on every request. The importer (:mod:`data.load`) writes
+these files; the demo bank is built by :mod:`data.demo`.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -104,51 +103,9 @@ def open_readonly(threads: int = 2, memory_limit: str = "4GB") -> duckdb.DuckDBP
         raise NoWarehouse(
             f"No warehouse in {paths.warehouse_dir()}. Load the bank's files with "
             "`python -m data.load DIR`, or build the demo with "
-            "`python -c 'from data.warehouse import ensure_demo_warehouse; ensure_demo_warehouse()'`."
+            "`python -c 'from data.demo import ensure_demo_warehouse; ensure_demo_warehouse()'`."
         )
     return duckdb.connect(str(path), read_only=True, config=connect_config(threads, memory_limit))
-
-
-def ensure_demo_warehouse(
-    customers: int = 20_000,
-    months: int = 24,
-    seed: int = 42,
-    log: Callable[[str], None] = print,
-) -> Path:
-    """Return the current warehouse, generating and loading the demo data first if there is none.
-
-    Parameters
-    ----------
-    customers, months, seed
-        Scale and seed of the demo generator (used only when there is no warehouse).
-    log
-        Receives one line per step, so a first start explains why it takes a moment.
-
-    Returns
-    -------
-    Path
-        The current warehouse file.
-    """
-    path = current_path()
-    if path is not None:
-        return path
-    # Imported here: the generator is only needed on a first start.
-    from data.generate import generate
-    from data.load import load
-
-    # Several workers may start at once: one builds, the others wait and then find it built.
-    with open(paths.warehouse_dir() / "DEMO.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        path = current_path()
-        if path is not None:
-            return path
-        source = paths.demo_source_dir()
-        log(f"No warehouse yet: generating demo data ({customers:,} customers, {months} months) in {source}")
-        generate(source, customers=customers, months=months, seed=seed)
-        log("Loading the demo data into a new warehouse")
-        result = load(source, progress=log)
-        log(f"Demo warehouse ready: {result.path} (data version {result.data_version})")
-        return result.path
 
 
 def switch_current(path: Path) -> None:

@@ -17,6 +17,8 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
+from data import contract
+
 # Above this many rows k-means runs in mini-batches (same objective, a fraction of the time).
 MINIBATCH_ROWS = 100_000
 
@@ -316,13 +318,10 @@ _FEATURE_ZH = {
 
 def _label_zh(feature: str) -> str:
     """Chinese name of a behaviour feature: channel share, category held, or a measure."""
-    from data.gen_reference import CATEGORY_NAMES, CHANNELS
-
     if feature.startswith("share_"):
-        names = {code: zh for code, zh, _en, _type in CHANNELS}
-        return f"{names.get(feature[6:], feature[6:])}使用"
+        return f"{contract.CHANNEL_NAMES.get(feature[6:], (feature[6:],))[0]}使用"
     if feature.startswith("has_"):
-        return f"持有{CATEGORY_NAMES.get(feature[4:], (feature[4:],))[0]}"
+        return f"持有{contract.CATEGORY_NAMES.get(feature[4:], (feature[4:],))[0]}"
     return _FEATURE_ZH.get(feature.removeprefix("log_"), _label(feature))
 
 

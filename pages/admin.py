@@ -11,7 +11,9 @@ from components.i18n import t
 from components.layout import section
 from pages._session import NotAllowed, current_lang, require_role, require_user
 
-dash.register_page(__name__, path="/admin", name="Admin", order=9)
+dash.register_page(
+    __name__, path="/admin", name="Admin", order=9, nav_key="admin", roles=("admin",), filters=False
+)
 
 
 class Ids:

@@ -1,16 +1,16 @@
-"""Branches: region > branch > relationship manager performance, drilled by clicking.
+"""Branches: region > branch > relationship manager performance, one level at a time.
 
-Shows KPIs with period-over-period change, a composite score and ranking of the units one
-level down, target versus actual, monthly trends and (where the role allows) the customers
-behind the figures with CSV/Excel export. Reads the cube through ``pages._branches_data``;
-the whole view state lives in the URL query string (period, region, branch, manager), so a
-view can be shared and the browser's Back undoes a drill.
+Shows the unit's KPIs with the change on the comparison month, the units one level down
+(AUM bars and a ranking by composite score), target versus actual, the monthly trend and
+(where the role allows) the customers behind the figures with CSV/Excel export. Reads the
+``customers`` cube through the declared queries of ``cube.views.branches``; the view state is
+the frame's global filters in the URL, so a view can be shared and Back undoes a drill. Every
+chart and table cell opens the frame's click menu.
 """
 
 from __future__ import annotations
 
 import io
-from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
@@ -19,23 +19,27 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from auth import audit, roles
-from components.figures import attainment_bars, drill_bar, trend_lines
-from components.i18n import t
+from components.figures import attainment_bars, bar_chart, line_chart
+from components.formatting import format_value
+from components.frame import chart_id, grid_id
+from components.i18n import MESSAGES, t
 from components.layout import breadcrumb, empty_state, kpi_card, section
-from components.tables import data_grid, link_table
-from pages import _branches_data as bd
-from pages._branch_score import composite_score
-from pages._session import current_lang, require_user
+from components.tables import cut_note, data_grid
+from cube.views import branches as view
+from cube.views.options import months
+from cube.views.state import ORG_LEVELS, ViewState
+from pages._frame import register_chart, view_state
+from pages._session import current_lang, current_scope, require_user
 
-dash.register_page(__name__, path="/branches", name="Branches", order=4)
+dash.register_page(__name__, path="/branches", name="Branches", order=4, nav_key="branches")
 
-KPI_KEYS = ("customers", "aum", "deposits", "loans", "contribution", "new_customers", "lost_customers")
+PATH = "/branches"
+UNITS = register_chart(view.UNITS_CHART, "branches", view.units_query, "customers.aum")
+RANKING = register_chart(view.RANKING_CHART, "branches", view.units_query)
+FORMATS = {"customers": "count", "new_customers": "count", "lost_customers": "count"}
 
 
 class Ids:
-    period = "branches--period"
-    region = "branches--region"
-    branch = "branches--branch"
     crumbs = "branches--breadcrumb"
     kpis = "branches--kpis"
     bars = "branches--bars"
@@ -49,105 +53,107 @@ class Ids:
     state = "branches--state"
 
 
-def view_href(**state) -> str:
-    """The URL of a view state; empty values are left out so URLs stay short."""
-    query = {k: v for k, v in state.items() if v not in (None, "")}
-    return "/branches" + (f"?{urlencode(query)}" if query else "")
+def _fmt(key: str) -> str:
+    return FORMATS.get(key, "money")
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _change(current: float, previous: float, lang: str) -> tuple[str | None, bool | None]:
-    if not previous:
+def _change_text(now: float, before: float | None, key: str, lang: str, label: str):
+    if before is None or not before:
         return None, None
-    ratio = (current - previous) / abs(previous)
-    return f"{ratio:+.1%} {t('kpi.vs_previous', lang)}", ratio >= 0
+    ratio = (now - before) / abs(before)
+    good = ratio >= 0 if key not in view.LOWER_IS_BETTER else ratio <= 0
+    return f"{ratio:+.1%} {label}", good
 
 
-def _kpi_row(node: bd.Node, period: str, previous: str | None, lang: str) -> dbc.Row:
-    now = bd.kpis(node, period)
-    before = bd.kpis(node, previous) if previous else {}
+def _kpi_row(state: ViewState, comparison: str | None, lang: str) -> dbc.Row:
+    scope = current_scope()
+    now = view.kpis(state, scope)
+    before = view.kpis(state, scope, comparison) if comparison else {}
+    label = t("branches.vs", lang, period=comparison) if comparison else ""
     cards = []
-    for key in KPI_KEYS:
-        change, up = _change(now[key], before.get(key, 0), lang)
-        if key == "lost_customers" and up is not None:
-            up = not up  # fewer lost customers is good news
+    for key in view.KPIS:
+        change, good = _change_text(now[key], before.get(key), key, lang, label)
+        value = format_value(now[key], _fmt(key), lang)
         cards.append(
-            dbc.Col(
-                kpi_card(
-                    t(f"kpi.{key}", lang), bd.fmt(now[key], key, lang), change, up, f"branches--kpi-{key}"
-                ),
-                md=True,
-            )
+            dbc.Col(kpi_card(t(f"kpi.{key}", lang), value, change, good, f"branches--kpi-{key}"), md=True)
         )
     return dbc.Row(cards, className="g-2 mb-3", id=Ids.kpis)
 
 
-def _children_section(node: bd.Node, period: str, lang: str):
-    level = bd.child_level(node)
+def _units_section(state: ViewState, lang: str):
+    level = state.child_level()
     if level is None:
         return html.Div()
-    children = bd.children(node, period, lang)
+    units = view.units(state, current_scope(), lang)
     title = t("branches.by_level", lang, level=t(f"branches.level.{level}", lang))
-    if children.empty:
+    if units.empty:
         return section(title, empty_state(t("branches.empty", lang), "branches--empty"))
-    children = children.merge(bd.attainment_by_child(node, period), on="key", how="left")
-    scored = composite_score(children.fillna({"attainment": 0.0}))
-    scored["href"] = [view_href(period=period, **bd.drill_state(node, level, key)) for key in scored["key"]]
-    shown = scored.assign(**{c: [bd.fmt(v, c, lang) for v in scored[c]] for c in (*KPI_KEYS, "attainment")})
+    selected = state.selected(UNITS)
+    bars = dcc.Graph(
+        id=chart_id(UNITS),
+        figure=bar_chart(
+            units,
+            "name",
+            "aum",
+            "key",
+            "money",
+            lang,
+            selected.values if selected else (),
+            y_title=t("kpi.aum", lang),
+        ),
+        config={"displayModeBar": False},
+    )
+    ranking = units.assign(score_shown=units["score"].round(1))
     headers = {
         "rank": t("col.rank", lang),
         "name": t("col.name", lang),
-        "score": t("col.score", lang),
-        **{k: t(f"kpi.{k}", lang) for k in KPI_KEYS},
+        "score_shown": t("col.score", lang),
+        **{k: t(f"kpi.{k}", lang) for k in view.KPIS},
         "attainment": t("col.attainment", lang),
     }
-    bars = dcc.Graph(
-        id=Ids.bars,
-        figure=drill_bar(scored, "name", "aum", "key", list(shown["aum"])),
-        config={"displayModeBar": False},
+    formats = {"score_shown": "number", "attainment": "percent", **{k: _fmt(k) for k in view.KPIS}}
+    grid = data_grid(
+        ranking.assign(_row_id=ranking["key"].astype(str)), headers, grid_id(RANKING), lang, formats
     )
-    ranking = link_table(shown, headers, "name", "href", Ids.ranking)
+    grid.getRowId = "params.data._row_id"
+    grid.style = {"height": f"{min(420, 60 + 42 * len(ranking))}px"}
     return html.Div(
         [
-            section(title, bars, t("branches.drill_hint", lang)),
-            section(t("branches.score", lang), ranking, t("branches.score_explained", lang)),
+            html.Div(id=Ids.bars, children=section(title, bars, t("branches.menu_hint", lang))),
+            html.Div(
+                id=Ids.ranking,
+                children=section(t("branches.score", lang), grid, t("branches.score_explained", lang)),
+            ),
         ]
     )
 
 
-def _targets_section(node: bd.Node, period: str, lang: str):
-    frame = bd.targets(node, period)
+def _targets_section(state: ViewState, lang: str):
+    frame = view.targets(state, current_scope())
     if frame.empty:
         return section(t("branches.targets", lang), empty_state(t("branches.no_targets", lang)))
-    frame = frame.assign(attainment=frame["actual"] / frame["target"].where(frame["target"] > 0))
-    frame["label"] = [t(f"kpi.{m}", lang) for m in frame["metric"]]
-    shown = pd.DataFrame(
-        {
-            "label": frame["label"],
-            "target": [bd.fmt(v, m, lang) for v, m in zip(frame["target"], frame["metric"], strict=True)],
-            "actual": [bd.fmt(v, m, lang) for v, m in zip(frame["actual"], frame["metric"], strict=True)],
-            "attainment": [bd.fmt(v, "attainment", lang) for v in frame["attainment"]],
-        }
+    frame = frame.assign(label=[t(f"kpi.{m}", lang) for m in frame["metric"]])
+    rows = [
+        html.Tr(
+            [
+                html.Td(r.label),
+                html.Td(format_value(r.target, _fmt(r.metric), lang), className="text-end"),
+                html.Td(format_value(r.actual, _fmt(r.metric), lang), className="text-end"),
+                html.Td(format_value(r.attainment, "percent", lang), className="text-end"),
+            ]
+        )
+        for r in frame.itertuples()
+    ]
+    head = html.Thead(
+        html.Tr([html.Th(t(k, lang)) for k in ("col.metric", "col.target", "col.actual", "col.attainment")])
     )
-    headers = {
-        "label": t("col.metric", lang),
-        "target": t("col.target", lang),
-        "actual": t("col.actual", lang),
-        "attainment": t("col.attainment", lang),
-    }
     return section(
         t("branches.targets", lang),
         html.Div(
             [
-                link_table(shown, headers, "", "", Ids.targets),
+                dbc.Table([head, html.Tbody(rows)], size="sm", id=Ids.targets),
                 dcc.Graph(
-                    figure=attainment_bars(frame.fillna({"attainment": 0}), "label", "attainment"),
+                    figure=attainment_bars(frame.fillna({"attainment": 0}), "label", "attainment", lang=lang),
                     config={"displayModeBar": False},
                 ),
             ]
@@ -155,160 +161,119 @@ def _targets_section(node: bd.Node, period: str, lang: str):
     )
 
 
-def _trend_section(node: bd.Node, lang: str):
-    frame = bd.trend(node)
+def _trend_section(state: ViewState, lang: str):
+    frame = view.trend(state, current_scope())
     if frame.empty:
         return section(t("branches.trend", lang), empty_state(t("branches.empty", lang)))
-    series = {k: t(f"kpi.{k}", lang) for k in ("aum", "deposits", "loans")}
+    series = {m: t(f"kpi.{m.split('.')[1]}", lang) for m in view.TREND_MEASURES}
+    figure = line_chart(frame, "month", series, "money", lang, y_title=t("branches.balance", lang))
     return section(
-        t("branches.trend", lang),
-        dcc.Graph(
-            id=Ids.trend, figure=trend_lines(frame, "month_date", series), config={"displayModeBar": False}
-        ),
+        t("branches.trend", lang), dcc.Graph(id=Ids.trend, figure=figure, config={"displayModeBar": False})
     )
 
 
-def _customers_section(node: bd.Node, period: str, user, lang: str):
+def _customers_section(state: ViewState, user, lang: str):
     if not roles.may_see_customers(user.role):
         return section(
             t("branches.customers", lang),
             dbc.Alert(t("branches.customers_hidden", lang), color="info", id="branches--no-rows"),
         )
-    frame = bd.customers(node, period, lang, limit=bd.SHOWN_CUSTOMERS)
+    frame, total = view.customers(state, current_scope(), lang, view.SHOWN_CUSTOMERS)
     if frame.empty:
         return section(t("branches.customers", lang), empty_state(t("branches.empty", lang)))
-    buttons = (
-        html.Div(
-            [
-                dbc.Button(t("branches.export_csv", lang), id=Ids.export_csv, size="sm", className="me-2"),
-                dbc.Button(t("branches.export_xlsx", lang), id=Ids.export_xlsx, size="sm"),
-                dcc.Download(id=Ids.download),
-            ],
-            className="mb-2",
-        )
-        if roles.may_export(user.role)
-        else html.Div()
-    )
-    headers = bd.customer_headers(lang)
-    return section(
-        t("branches.customers", lang), html.Div([buttons, data_grid(frame, headers, Ids.customers)])
-    )
-
-
-def _filter_bar(node: bd.Node, period: str, periods: list[str], lang: str) -> dbc.Row:
-    regions = bd.region_options(lang)
-    branches = bd.branch_options(node.region, lang) if node.region is not None else []
-    return dbc.Row(
+    buttons = html.Div(
         [
-            dbc.Col(
-                [
-                    dbc.Label(t("filter.period", lang)),
-                    dcc.Dropdown(id=Ids.period, options=periods, value=period, clearable=False),
-                ],
-                md=2,
-            ),
-            dbc.Col(
-                [
-                    dbc.Label(t("filter.region", lang)),
-                    dcc.Dropdown(
-                        id=Ids.region, options=regions, value=node.region, placeholder=t("filter.all", lang)
-                    ),
-                ],
-                md=3,
-            ),
-            dbc.Col(
-                [
-                    dbc.Label(t("filter.branch", lang)),
-                    dcc.Dropdown(
-                        id=Ids.branch, options=branches, value=node.branch, placeholder=t("filter.all", lang)
-                    ),
-                ],
-                md=3,
-            ),
-        ],
-        className="mb-3",
+            dbc.Button(t("branches.export_csv", lang), id=Ids.export_csv, size="sm", className="me-2"),
+            dbc.Button(t("branches.export_xlsx", lang), id=Ids.export_xlsx, size="sm"),
+        ]
+        if roles.may_export(user.role)
+        else [],
+        className="mb-2",
+    )
+    headers = customer_headers(lang)
+    keep = {c: h for c, h in headers.items() if c in frame.columns}
+    money = {c: "money" for c in ("aum", "deposit_balance", "loan_balance", "contribution")}
+    grid = data_grid(frame, keep, Ids.customers, lang, {**money, "txn_count": "count"})
+    return section(
+        t("branches.customers", lang),
+        html.Div([buttons, cut_note(len(frame), total, lang, "branches--cut"), grid]),
     )
 
 
-def layout(period: str | None = None, region=None, branch=None, manager=None, **_other):
+CUSTOMER_COLUMNS = {  # the customers cube's detail columns, with their headers (en, zh)
+    "customer_id": ("Customer", "客户号"),
+    "customer_name": ("Name", "客户姓名"),  # masked by the cube outside the user's own customers
+    "customer_phone": ("Phone", "手机号"),
+    "customer_id_card_no": ("ID card number", "身份证号"),
+    "branch_id": ("Branch", "网点"),
+    "manager_id": ("Manager", "客户经理"),
+    "age_band": ("Age band", "年龄段"),
+    "aum": ("AUM", "管理资产"),
+    "deposit_balance": ("Deposits", "存款"),
+    "loan_balance": ("Loans", "贷款"),
+    "contribution": ("Contribution", "贡献"),
+    "txn_count": ("Transactions", "交易笔数"),
+}
+
+
+def customer_headers(lang: str) -> dict[str, str]:
+    i = 1 if lang == "zh" else 0
+    return {c: labels[i] for c, labels in CUSTOMER_COLUMNS.items()}
+
+
+def _crumbs(state: ViewState, lang: str):
+    items = [(t("branches.all_regions", lang), state.at_unit("region", None).href(PATH))]
+    scope = current_scope()
+    for level in ORG_LEVELS:
+        key = getattr(state, level)
+        if key is None:
+            break
+        name = view.unit_name(level, key, scope, lang) or str(key)
+        items.append((name, state.at_unit(level, key).href(PATH)))
+    items[-1] = (items[-1][0], None)
+    return breadcrumb(items, Ids.crumbs)
+
+
+def _ignored_note(state: ViewState, lang: str):
+    ignored = state.ignored(view.CUBE)
+    if not ignored:
+        return None
+    names = ", ".join(t(f"frame.{d}", lang) if f"frame.{d}" in MESSAGES else d for d in ignored)
+    return html.Div(
+        t("frame.ignored", lang, names=names), className="small text-warning mb-2", id="branches--ignored"
+    )
+
+
+def layout(**params):
     """Rendered per request from the URL, under the signed-in user's scope."""
     user = require_user()
     lang = current_lang()
-    periods = bd.periods()
-    if not periods:
-        return empty_state(t("branches.empty", lang), "branches--empty")
-    period = period if period in periods else periods[-1]
-    previous = bd.previous_period(period, periods)
-    node = bd.Node(_int(region), _int(branch), _int(manager))
-    trail = bd.trail(node, lang)
-    crumbs = [
-        (label, view_href(period=period, **state) if i < len(trail) - 1 else None)
-        for i, (label, state) in enumerate(trail)
-    ]
+    state = view_state(params)
+    if state.period is None:
+        return empty_state(t("frame.no_data_months", lang), "branches--empty")
+    comparison = state.comparison(months(current_scope()))
     return html.Div(
         [
-            dcc.Store(id=Ids.state, data={"period": period, **node.as_query()}),
+            dcc.Store(id=Ids.state, data=state.to_params()),
+            dcc.Download(id=Ids.download),
             html.H3(t("branches.title", lang)),
-            _filter_bar(node, period, periods, lang),
+            _crumbs(state, lang),
             html.Div(
-                t("filter.compare", lang, period=previous) if previous else "", className="small text-muted"
+                t("branches.compared", lang, period=state.period, other=comparison or "-"),
+                className="small text-muted mb-2",
             ),
-            breadcrumb(crumbs, Ids.crumbs),
-            _kpi_row(node, period, previous, lang),
-            _children_section(node, period, lang),
+            _ignored_note(state, lang),
+            _kpi_row(state, comparison, lang),
+            _units_section(state, lang),
             dbc.Row(
                 [
-                    dbc.Col(_targets_section(node, period, lang), md=6),
-                    dbc.Col(_trend_section(node, lang), md=6),
+                    dbc.Col(_targets_section(state, lang), md=6),
+                    dbc.Col(_trend_section(state, lang), md=6),
                 ]
             ),
-            _customers_section(node, period, user, lang),
+            _customers_section(state, user, lang),
         ]
     )
-
-
-@callback(
-    Output("_pages_location", "search", allow_duplicate=True),
-    Input(Ids.bars, "clickData"),
-    State(Ids.state, "data"),
-    prevent_initial_call=True,
-)
-def drill_from_bar(click, state):
-    """A click on a bar drills one level down: the URL changes, Back goes up again."""
-    require_user()
-    if not click or not state:
-        return dash.no_update
-    node = bd.Node.from_query(state)
-    level = bd.child_level(node)
-    key = click["points"][0].get("customdata")
-    if level is None or key is None:
-        return dash.no_update
-    return view_href(period=state["period"], **bd.drill_state(node, level, key))[len("/branches") :]
-
-
-@callback(
-    Output("_pages_location", "search", allow_duplicate=True),
-    Input(Ids.period, "value"),
-    Input(Ids.region, "value"),
-    Input(Ids.branch, "value"),
-    State(Ids.state, "data"),
-    prevent_initial_call=True,
-)
-def apply_filters(period, region, branch, state):
-    """The filter bar writes the URL; a new region drops the branch and manager below it."""
-    require_user()
-    if not state:
-        return dash.no_update
-    if region != state.get("region"):
-        branch, manager = None, None
-    elif branch != state.get("branch"):
-        manager = None
-    else:
-        manager = state.get("manager")
-    new = {"period": period, "region": region, "branch": branch, "manager": manager}
-    if new == {**{"region": None, "branch": None, "manager": None}, **state}:
-        return dash.no_update
-    return view_href(**new)[len("/branches") :]
 
 
 @callback(
@@ -321,18 +286,23 @@ def apply_filters(period, region, branch, state):
 def export_customers(_csv, _xlsx, state):
     """The customers behind the current view, as CSV or Excel; audited, role-checked."""
     user = require_user()
-    if not roles.may_export(user.role) or not state:
+    if not roles.may_export(user.role) or not isinstance(state, dict):
         audit.record(user.username, "export_refused", f"branches {state}")
         raise PreventUpdate
     lang = current_lang()
-    node = bd.Node.from_query(state)
-    frame = bd.customers(node, state["period"], lang, limit=None)
-    frame = frame.rename(columns=bd.customer_headers(lang))
+    view_st = view_state({k: v for k, v in state.items() if v is not None})
+    frame, _total = view.customers(view_st, current_scope(), lang, view.EXPORT_LIMIT)
+    keep = {c: h for c, h in customer_headers(lang).items() if c in frame.columns}
+    frame = (
+        frame[list(keep)].rename(columns=keep) if len(frame) else pd.DataFrame(columns=list(keep.values()))
+    )
     as_excel = dash.ctx.triggered_id == Ids.export_xlsx
     audit.record(
-        user.username, "export", f"branches {state} {len(frame)} rows {'xlsx' if as_excel else 'csv'}"
+        user.username,
+        "export",
+        f"branches {view_st.to_params()} {len(frame)} rows {'xlsx' if as_excel else 'csv'}",
     )
-    name = f"customers-{state['period']}"
+    name = f"customers-{view_st.period}"
     if as_excel:
         buffer = io.BytesIO()
         frame.to_excel(buffer, index=False, engine="openpyxl")

@@ -6,7 +6,7 @@ import dash
 
 from pages._placeholder import placeholder_layout
 
-dash.register_page(__name__, path="/campaigns", name="Campaigns", order=7)
+dash.register_page(__name__, path="/campaigns", name="Campaigns", order=7, nav_key="campaigns", filters=False)
 
 
 def layout(**_query):

@@ -6,7 +6,7 @@ import dash
 
 from pages._placeholder import placeholder_layout
 
-dash.register_page(__name__, path="/channels", name="Channels", order=3)
+dash.register_page(__name__, path="/channels", name="Channels", order=3, nav_key="channels")
 
 
 def layout(**_query):

@@ -6,7 +6,9 @@ import dash
 
 from pages._placeholder import placeholder_layout
 
-dash.register_page(__name__, path="/cross-sell", name="Cross-sell", order=6)
+dash.register_page(
+    __name__, path="/cross-sell", name="Cross-sell", order=6, nav_key="cross_sell", filters=False
+)
 
 
 def layout(**_query):

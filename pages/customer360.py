@@ -6,7 +6,9 @@ import dash
 
 from pages._placeholder import placeholder_layout
 
-dash.register_page(__name__, path="/customer-360", name="Customer 360", order=8)
+dash.register_page(
+    __name__, path="/customer-360", name="Customer 360", order=8, nav_key="customer360", filters=False
+)
 
 
 def layout(**_query):

@@ -6,7 +6,7 @@ import dash
 
 from pages._placeholder import placeholder_layout
 
-dash.register_page(__name__, path="/customers", name="Customers", order=1)
+dash.register_page(__name__, path="/customers", name="Customers", order=1, nav_key="customers")
 
 
 def layout(**_query):

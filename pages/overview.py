@@ -6,7 +6,7 @@ import dash
 
 from pages._placeholder import placeholder_layout
 
-dash.register_page(__name__, path="/", name="Overview", order=0)
+dash.register_page(__name__, path="/", name="Overview", order=0, nav_key="overview")
 
 
 def layout(**_query):

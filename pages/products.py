@@ -6,7 +6,7 @@ import dash
 
 from pages._placeholder import placeholder_layout
 
-dash.register_page(__name__, path="/products", name="Products", order=2)
+dash.register_page(__name__, path="/products", name="Products", order=2, nav_key="products")
 
 
 def layout(**_query):

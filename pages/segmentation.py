@@ -6,7 +6,7 @@ import dash
 
 from pages._placeholder import placeholder_layout
 
-dash.register_page(__name__, path="/segmentation", name="Segmentation", order=5)
+dash.register_page(__name__, path="/segmentation", name="Segmentation", order=5, nav_key="segmentation")
 
 
 def layout(**_query):

@@ -21,11 +21,11 @@ TEST_SEED = 7
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A home folder (MAMS_HOME) holding a freshly generated and loaded demo warehouse."""
-    from data import warehouse
+    from data.demo import ensure_demo_warehouse
 
     home = tmp_path_factory.mktemp("mams_home")
     os.environ["MAMS_HOME"] = str(home)
-    warehouse.ensure_demo_warehouse(customers=TEST_CUSTOMERS, months=TEST_MONTHS, seed=TEST_SEED)
+    ensure_demo_warehouse(customers=TEST_CUSTOMERS, months=TEST_MONTHS, seed=TEST_SEED)
     return home
 
 

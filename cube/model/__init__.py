@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import difflib
 
-from cube.api import CubeError
 from cube.model import campaigns, customers, holdings, targets, transactions
 from cube.model.base import Cube, Dimension, Measure
+from cube.query import CubeError
 
 CUBES: dict[str, Cube] = {
     c.name: c

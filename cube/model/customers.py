@@ -6,7 +6,7 @@ grouped); contribution, fees, transactions and new/lost customers are flows (the
 
 from __future__ import annotations
 
-from cube.model import labels
+import cube.model.labels as labels  # by full name: cube.model.__init__ imports this module
 from cube.model.base import BRANCH, MANAGER, ORG, REGION, TIME, Cube, Dimension, Hierarchy, Measure, Part
 from cube.model.base import time_dimensions as _time
 
@@ -44,6 +44,14 @@ CUBE = Cube(
         M("balance_months", "AUM balance-months", "AUM日均余额累计", "money", Part("sum", "aum_adb")),
         M("txn_count", "Transactions", "交易笔数", "count", Part("sum", "txn_count")),
         M("txn_amount", "Transaction amount", "交易金额", "money", Part("sum", "txn_amount")),
+        M(
+            "products",
+            "Products held",
+            "持有产品数",
+            "count",
+            Part("sum", "product_count", stock=True),
+            description="Distinct products the customers hold at month end, added up over customers.",
+        ),
         M("new_customers", "New customers", "新增客户", "count", Part("sum", "is_new")),
         M("lost_customers", "Lost customers", "流失客户", "count", Part("sum", "is_churned")),
         M("avg_aum", "AUM per customer", "户均AUM", "money", numerator="aum", denominator="customers"),
@@ -54,6 +62,15 @@ CUBE = Cube(
             "percent",
             numerator="active_customers",
             denominator="customers",
+        ),
+        M(
+            "products_per_customer",
+            "Products per customer",
+            "户均产品数",
+            "number",
+            numerator="products",
+            denominator="customers",
+            description="Distinct products held at month end per customer (customers holding none count).",
         ),
         M(
             "contribution_rate",

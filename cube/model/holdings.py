@@ -4,7 +4,7 @@ holders are distinct customers, served by the holdings rollups at their own prod
 
 from __future__ import annotations
 
-from cube.model import labels
+import cube.model.labels as labels  # by full name: cube.model.__init__ imports this module
 from cube.model.base import (
     BRANCH,
     CATEGORY,

@@ -6,7 +6,7 @@ rollups). A relationship-manager scope applies through the customers table.
 
 from __future__ import annotations
 
-from cube.model import labels
+import cube.model.labels as labels  # by full name: cube.model.__init__ imports this module
 from cube.model.base import (
     BRANCH,
     CATEGORY,

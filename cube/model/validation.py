@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from cube.model import CUBES
 from cube.model.base import AGGS, Cube
 from data import contract, rollups, scores
 
@@ -158,7 +159,5 @@ RULES = (ColumnsInContract(), LabelsAndFormats(), MeasuresWellFormed(), Hierarch
 def validate(cubes: Iterable[Cube] | None = None) -> list[Problem]:
     """Run every rule over every cube; return all problems (empty when the model is sound)."""
     if cubes is None:
-        from cube.model import CUBES
-
         cubes = CUBES.values()
     return [p for c in cubes for rule in RULES for p in rule.check(c)]

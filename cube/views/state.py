@@ -41,9 +41,10 @@ def parse_month(value: Any) -> str | None:
     if not isinstance(value, str) or len(value) != 7:
         return None
     try:
-        return dt.date.fromisoformat(f"{value}-01").strftime("%Y-%m")
+        d = dt.date.fromisoformat(f"{value}-01")
     except ValueError:
         return None
+    return f"{d.year:04d}-{d.month:02d}"  # strftime("%Y") drops the zeros of years < 1000
 
 
 def month_date(period: str) -> dt.date:
@@ -81,13 +82,16 @@ def _values(raw: Any, as_int: bool) -> tuple:
             value = value if value and len(value) <= 64 else None
         if value is not None and value not in out:
             out.append(value)
-    return tuple(out[:MAX_VALUES])
+            if len(out) == MAX_VALUES:  # stop here: a forged list of 100k values is not parsed
+                break
+    return tuple(out)
 
 
 @dataclass(frozen=True)
 class Selection:
     """Values picked on one chart (``chart`` key) of dimension ``dimension`` (a dimension name
-    such as ``"region"``); the other charts of the page are filtered to them."""
+    such as ``"region"``); the other charts of the page are filtered to them. In the URL:
+    ``chart:dimension:value|value`` (a chart key may itself hold a colon)."""
 
     chart: str
     dimension: str
@@ -98,9 +102,9 @@ class Selection:
 
     @classmethod
     def decode(cls, text: Any) -> Selection | None:
-        if not isinstance(text, str) or text.count(":") != 2:
+        if not isinstance(text, str) or text.count(":") < 2:
             return None
-        chart, dimension, raw = text.split(":")
+        chart, dimension, raw = text.rsplit(":", 2)  # chart keys are "<page>:<chart>"
         if not chart or len(chart) > 40 or not dimension.isidentifier():
             return None
         as_int = dimension in INT_FILTERS or dimension in ORG_LEVELS or dimension in ("product", "channel")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pages._branch_score import WEIGHTS, composite_score
+from cube.views.branches import SCORE_WEIGHTS as WEIGHTS
+from cube.views.branches import composite_score
 
 
 def _frame(rows):

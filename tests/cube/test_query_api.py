@@ -1,4 +1,4 @@
-"""Query API: errors, drill operations, top-N, period comparison, pivot, attainment, formatting."""
+"""Query API: errors, drill operations, top-N, period comparison, pivot, attainment."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 
 from cube import api, engine
 from cube.api import CubeError, Filter, Query, Scope
+from cube.resolve import resolve
 
 
 def test_unknown_names_suggest_close_matches(served):
@@ -152,24 +153,6 @@ def test_result_metadata(served):
     assert "SELECT" in r.sql and r.served_by and r.ms > 0
 
 
-@pytest.mark.parametrize(
-    "value,fmt,lang,want",
-    [
-        (123456789.0, "money", "zh", "¥1.23亿"),
-        (56789.0, "money", "zh", "¥5.68万"),
-        (999.5, "money", "zh", "¥999.50"),
-        (1234567.0, "money", "en", "¥1.23M"),
-        (-4500.0, "money", "en", "-¥4.50K"),
-        (0.1234, "percent", "en", "12.3%"),
-        (12345, "count", "zh", "12,345"),
-        (None, "money", "en", "-"),
-        (float("nan"), "percent", "en", "-"),
-    ],
-)
-def test_format_value(value, fmt, lang, want):
-    assert api.format_value(value, fmt, lang) == want
-
-
 def test_query_is_hashable_and_canonical():
     a = Query(
         "customers", ["customers.aum"], ["customers.branch"], [Filter("customers.branch", "in", [1, 2])]
@@ -178,4 +161,4 @@ def test_query_is_hashable_and_canonical():
         "customers", ("customers.aum",), ("customers.branch",), (Filter("customers.branch", "in", (1, 2)),)
     )
     assert a == b and hash(a) == hash(b)
-    assert isinstance(engine.column_infos(a), dict) and isinstance(pd.DataFrame(), pd.DataFrame)
+    assert isinstance(engine.column_infos(resolve(a)), dict) and isinstance(pd.DataFrame(), pd.DataFrame)

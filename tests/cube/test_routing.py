@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cube import engine
+from cube import engine, routing
 from cube.api import Filter, Query, Scope
 from data import rollups
 from tests.cube.helpers import assert_frames_match
@@ -134,7 +134,7 @@ def test_routed_equals_base(scored, qs, monkeypatch):
     q, scope = qs
     routed = engine.execute(q, scope, use_cache=False)
     with monkeypatch.context() as mp:
-        mp.setattr(engine, "choose_source", lambda cube, *a: (cube.source, {}))
+        mp.setattr(routing, "choose_source", lambda cube, *a: (cube.source, {}))
         mp.setattr(engine, "_plans", OrderedDict())  # no memoised routed plan
         base = engine.execute(q, scope, use_cache=False)
     assert base.served_by in ("transactions_enriched", "customer_month", "holdings_enriched")

@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from data import contract
-from data.gen_util import schema
-from data.generate import generate, main
+from data.generator import generate, main
+from data.generator.util import schema
 
 CUSTOMERS, MONTHS, SEED = 2000, 12, 5
 

@@ -7,12 +7,11 @@ import signal
 import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 
 import pytest
 
-from data import load, paths, warehouse
+from data import demo, load, paths, warehouse
 from tests.data._mini import mini_tables, write_csv, write_parquet
 
 REPO = Path(__file__).resolve().parents[2]
@@ -178,11 +177,11 @@ def test_ensure_demo_warehouse_builds_once(home: Path, monkeypatch: pytest.Monke
         calls.append(kwargs)
         write_parquet(mini_tables(), Path(out_dir))
 
-    monkeypatch.setitem(sys.modules, "data.generate", types.SimpleNamespace(generate=fake_generate))
+    monkeypatch.setattr(demo, "generate", fake_generate)
     lines: list[str] = []
-    path = warehouse.ensure_demo_warehouse(customers=10, months=6, seed=1, log=lines.append)
+    path = demo.ensure_demo_warehouse(customers=10, months=6, seed=1, log=lines.append)
     assert path == warehouse.current_path() and path.exists()
     assert calls == [{"customers": 10, "months": 6, "seed": 1}]
     assert any("generating demo data" in line for line in lines)
-    assert warehouse.ensure_demo_warehouse(log=lines.append) == path
+    assert demo.ensure_demo_warehouse(log=lines.append) == path
     assert len(calls) == 1

@@ -59,7 +59,7 @@ def test_mini_round_trip(home: Path, tmp_path: Path, encoding: str) -> None:
 
 
 def test_generated_round_trip_in_gbk(home: Path, tmp_path: Path) -> None:
-    from data.generate import generate
+    from data.generator import generate
 
     generate(tmp_path / "gen", customers=1500, months=6, seed=3)
     load.load(tmp_path / "gen")

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+import data.generator.reference as ref
 from data import contract
-from data import gen_reference as ref
-from data.gen_org import Org
-from data.gen_util import id_numbers, person_names, phones, to_table
+from data.generator.org import Org
+from data.generator.util import id_numbers, person_names, phones, to_table
 
 N_CAT = len(ref.CATEGORIES)
 CAT = {c: i for i, c in enumerate(ref.CATEGORIES)}

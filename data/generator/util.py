@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from data import contract
-from data.gen_reference import GIVEN_FEMALE, GIVEN_MALE, PHONE_PREFIXES, SURNAMES
+from data.generator.reference import GIVEN_FEMALE, GIVEN_MALE, PHONE_PREFIXES, SURNAMES
 
 ARROW_TYPES = {
     "VARCHAR": pa.string(),

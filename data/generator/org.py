@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+import data.generator.reference as ref
 from data import contract
-from data import gen_reference as ref
-from data.gen_util import person_names, to_table
+from data.generator.util import person_names, to_table
 
 
 @dataclass

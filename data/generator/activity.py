@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+import data.generator.reference as ref
 from data import contract
-from data import gen_reference as ref
 from data.derive import SPRING_FESTIVAL
-from data.gen_people import ASSET_CATS, CAT, N_CAT, People, Period
-from data.gen_util import choose, cumulative, round2, take_str, to_table
+from data.generator.people import ASSET_CATS, CAT, N_CAT, People, Period
+from data.generator.util import choose, cumulative, round2, take_str, to_table
 
 N_CH = len(contract.CHANNEL_CODES)
 CH = {c: i for i, c in enumerate(contract.CHANNEL_CODES)}

@@ -1,4 +1,4 @@
-"""The synthetic bank: ``python -m data.generate --customers N --months M --seed S --out DIR``.
+"""The synthetic bank: ``python -m data.generator --customers N --months M --seed S --out DIR``.
 
 Writes ``DIR/<table>.parquet`` for every table of ``contract.SOURCE_TABLES`` and the planted
 ground truth to ``DIR/_truth/`` (``ground_truth.json``, ``customer_truth.parquet``), which the
@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,9 +25,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+import data.generator.reference as ref
 from data import contract
-from data import gen_reference as ref
-from data.gen_activity import (
+from data.generator.activity import (
     CH,
     MARGIN_RATE,
     PRODUCT_BALANCE,
@@ -41,8 +40,8 @@ from data.gen_activity import (
     transactions,
     transactions_table,
 )
-from data.gen_org import Org, build_org
-from data.gen_people import (
+from data.generator.org import Org, build_org
+from data.generator.people import (
     ABRUPT_CHURN_SHARE,
     DIP_SHARE,
     RESPONSE_DRIVERS,
@@ -51,7 +50,7 @@ from data.gen_people import (
     customers_table,
     draw_people,
 )
-from data.gen_util import round2, schema, to_table
+from data.generator.util import round2, schema, to_table
 
 CHUNK = 20_000
 FIRST_CUSTOMER_ID = 100_000_001
@@ -428,7 +427,7 @@ def _ground_truth(
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
-    p = argparse.ArgumentParser(prog="python -m data.generate", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m data.generator", description=__doc__.split("\n\n")[0])
     p.add_argument("--customers", type=int, default=20_000)
     p.add_argument("--months", type=int, default=24)
     p.add_argument("--seed", type=int, default=42)
@@ -438,7 +437,3 @@ def main(argv: list[str] | None = None) -> int:
     summary = generate(args.out, args.customers, args.months, args.seed, args.end_month, progress=print)
     print(json.dumps(summary, indent=2))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

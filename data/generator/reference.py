@@ -36,21 +36,7 @@ DISTRICTS: tuple[tuple[str, str], ...] = (
 
 # --- products ------------------------------------------------------------------------------
 
-CATEGORY_NAMES: dict[str, tuple[str, str]] = {
-    "demand_deposit": ("活期存款", "Demand deposits"),
-    "time_deposit": ("定期存款", "Time deposits"),
-    "debit_card": ("借记卡", "Debit cards"),
-    "credit_card": ("信用卡", "Credit cards"),
-    "consumer_loan": ("消费贷款", "Consumer loans"),
-    "mortgage": ("住房贷款", "Mortgages"),
-    "business_loan": ("经营贷款", "Business loans"),
-    "fund": ("基金", "Funds"),
-    "wealth_management": ("理财产品", "Wealth management"),
-    "insurance": ("保险", "Insurance"),
-    "forex": ("外汇", "Foreign exchange"),
-    "utility_payment": ("生活缴费", "Utility payments"),
-    "other_service": ("其他服务", "Other services"),
-}
+CATEGORY_NAMES = contract.CATEGORY_NAMES  # (zh, en) per category
 BALANCE_TYPE: dict[str, str] = {
     "demand_deposit": "deposit",
     "time_deposit": "deposit",
@@ -108,18 +94,20 @@ CHANNEL_TYPE_NAMES = {
     "merchant": ("商户收单", "Merchant"),
 }
 # (code, zh, en, type) in contract.CHANNEL_CODES order; channel_id is the 1-based position.
-CHANNELS: tuple[tuple[str, str, str, str], ...] = (
-    ("counter", "柜面", "Counter", "branch"),
-    ("atm", "自动取款机", "ATM", "self_service"),
-    ("cdm", "存款机", "Cash deposit machine", "self_service"),
-    ("phone_banking", "电话银行", "Phone banking", "remote"),
-    ("online_banking", "网上银行", "Online banking", "digital"),
-    ("mobile_banking", "手机银行", "Mobile banking", "digital"),
-    ("pos", "POS", "POS", "merchant"),
-    ("wealth_centre", "财富中心", "Wealth centre", "branch"),
-    ("call_centre", "客服中心", "Call centre", "remote"),
+CHANNEL_TYPE_OF: dict[str, str] = {
+    "counter": "branch",
+    "atm": "self_service",
+    "cdm": "self_service",
+    "phone_banking": "remote",
+    "online_banking": "digital",
+    "mobile_banking": "digital",
+    "pos": "merchant",
+    "wealth_centre": "branch",
+    "call_centre": "remote",
+}
+CHANNELS: tuple[tuple[str, str, str, str], ...] = tuple(
+    (code, *contract.CHANNEL_NAMES[code], CHANNEL_TYPE_OF[code]) for code in contract.CHANNEL_CODES
 )
-assert tuple(c[0] for c in CHANNELS) == contract.CHANNEL_CODES
 
 # Hour-of-day weights per channel (index = hour 0..23).
 _DAY = [0.2] * 7 + [1] * 17

@@ -1,0 +1,77 @@
+"""Texts of the analysis frame (filter bar, click menu, saved views), en and zh.
+
+Kept beside the main catalog so the frame's texts stay together; ``components.i18n`` merges
+them into one catalog, and the catalog test checks both languages carry every key.
+"""
+
+from __future__ import annotations
+
+FRAME_MESSAGES: dict[str, dict[str, str]] = {
+    "app.short_title": {"en": "MAMS", "zh": "营销分析"},
+    "frame.period": {"en": "Period", "zh": "期间"},
+    "frame.compare": {"en": "Compare with", "zh": "对比"},
+    "frame.compare.previous_month": {"en": "Previous month", "zh": "上月"},
+    "frame.compare.last_year": {"en": "Same month last year", "zh": "上年同月"},
+    "frame.compare.month": {"en": "A chosen month", "zh": "指定月份"},
+    "frame.compare_to": {"en": "Month to compare with", "zh": "对比月份"},
+    "frame.region": {"en": "Region", "zh": "区域"},
+    "frame.branch": {"en": "Branch", "zh": "网点"},
+    "frame.manager": {"en": "Relationship manager", "zh": "客户经理"},
+    "frame.all": {"en": "All", "zh": "全部"},
+    "frame.segment": {"en": "Segment", "zh": "客群"},
+    "frame.value_tier": {"en": "Value tier", "zh": "价值层级"},
+    "frame.age_band": {"en": "Age band", "zh": "年龄段"},
+    "frame.category": {"en": "Product category", "zh": "产品类别"},
+    "frame.channel_type": {"en": "Channel type", "zh": "渠道类型"},
+    "frame.customer_filters": {"en": "Customer filters", "zh": "客户筛选"},
+    "frame.active_filters": {"en": "{n} active", "zh": "已选 {n} 项"},
+    "frame.selection": {"en": "Cross-filter", "zh": "联动筛选"},
+    "frame.clear_selection": {"en": "Clear selection", "zh": "清除联动"},
+    "frame.reset": {"en": "Reset filters", "zh": "重置筛选"},
+    "frame.saved_views": {"en": "Saved views", "zh": "我的视图"},
+    "frame.save_view": {"en": "Save view", "zh": "保存视图"},
+    "frame.view_name": {"en": "Name of this view", "zh": "视图名称"},
+    "frame.save": {"en": "Save", "zh": "保存"},
+    "frame.delete_view": {"en": "Delete", "zh": "删除"},
+    "frame.view_saved": {"en": "Saved “{name}”.", "zh": "已保存“{name}”。"},
+    "frame.view_deleted": {"en": "Deleted “{name}”.", "zh": "已删除“{name}”。"},
+    "frame.no_saved_views": {"en": "No saved views yet.", "zh": "暂无保存的视图。"},
+    "frame.ignored": {
+        "en": "Not filtered by: {names} (this chart has no such dimension).",
+        "zh": "未按以下条件筛选：{names}（该图表无此维度）。",
+    },
+    "frame.no_data_months": {"en": "No data has been loaded yet.", "zh": "尚未加载数据。"},
+    "menu.title": {"en": "{dimension}: {value}", "zh": "{dimension}：{value}"},
+    "menu.drill_down": {"en": "Drill down to {level}", "zh": "下钻到{level}"},
+    "menu.drill_up": {"en": "Up to {level}", "zh": "上卷到{level}"},
+    "menu.no_drill_down": {"en": "Finest level: nothing below", "zh": "已是最细层级"},
+    "menu.drill_by": {"en": "Break down by", "zh": "按维度细分"},
+    "menu.drill_by_placeholder": {"en": "Choose a dimension…", "zh": "选择维度…"},
+    "menu.rows": {"en": "Show the rows behind", "zh": "查看明细"},
+    "menu.related": {"en": "Open in {view}", "zh": "在“{view}”中打开"},
+    "menu.select": {"en": "Add to cross-filter", "zh": "加入联动筛选"},
+    "menu.unselect": {"en": "Remove from cross-filter", "zh": "移出联动筛选"},
+    "menu.close": {"en": "Close", "zh": "关闭"},
+    "menu.rows_total": {"en": "Rows {first}–{last} of {total}", "zh": "第 {first}–{last} 行，共 {total} 行"},
+    "menu.rows_none": {"en": "No rows behind this figure.", "zh": "该数字无对应明细。"},
+    "menu.previous": {"en": "Previous", "zh": "上一页"},
+    "menu.next": {"en": "Next", "zh": "下一页"},
+    "menu.export_csv": {"en": "Export CSV", "zh": "导出 CSV"},
+    "menu.export_xlsx": {"en": "Export Excel", "zh": "导出 Excel"},
+    "menu.no_rows_role": {
+        "en": "Your role shows aggregates only: no customer-level rows.",
+        "zh": "您的角色仅可查看汇总数据，不显示客户明细。",
+    },
+    "menu.export_cut": {
+        "en": "Exports hold at most {limit} rows; this one has {total}.",
+        "zh": "导出最多 {limit} 行，本次共 {total} 行。",
+    },
+    "menu.failed": {"en": "That could not be shown: {error}", "zh": "无法显示：{error}"},
+    "branches.vs": {"en": "vs {period}", "zh": "较{period}"},
+    "branches.compared": {"en": "{period}, compared with {other}", "zh": "{period}，对比 {other}"},
+    "branches.menu_hint": {
+        "en": "Click a bar or a row for the menu: drill down or up, break down, rows behind, cross-filter.",
+        "zh": "点击柱形或表格行打开菜单：下钻/上卷、按维度细分、查看明细、联动筛选。",
+    },
+    "branches.balance": {"en": "Balance", "zh": "余额"},
+}

@@ -1,0 +1,196 @@
+"""The Branches view: region > branch > relationship manager performance, one level at a time.
+
+Declared once here and imported by the page, the reference tests and the benchmark. Every
+builder takes a resolved :class:`ViewState` (a period set); every runner takes the caller's
+scope, so a state naming another unit returns empty frames, never its figures.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cube import api
+from cube.api import Query, Scope
+from cube.views.options import MONTHS_QUERY
+from cube.views.state import ORG_LEVELS, ViewState
+
+CUBE = "customers"
+MONTH = "customers.month"
+ORG = {level: f"customers.{level}" for level in ORG_LEVELS}
+KPIS: dict[str, str] = {  # KPI key on the page -> cube measure
+    "customers": "customers.customers",
+    "aum": "customers.aum",
+    "deposits": "customers.deposits",
+    "loans": "customers.loans",
+    "contribution": "customers.contribution",
+    "new_customers": "customers.new_customers",
+    "lost_customers": "customers.lost_customers",
+}
+LOWER_IS_BETTER = frozenset({"lost_customers"})
+TARGET_METRICS = ("aum", "deposits", "loans", "contribution", "new_customers")
+TREND_MEASURES = ("customers.aum", "customers.deposits", "customers.loans")
+# The composite score: each part scaled 0-100 against the best unit of the same level, then
+# weighted. The page shows the weights (catalog key ``branches.score_explained``).
+SCORE_WEIGHTS: dict[str, float] = {
+    "aum": 0.30,
+    "deposits": 0.20,
+    "contribution": 0.20,
+    "new_customers": 0.15,
+    "attainment": 0.15,
+}
+SHOWN_CUSTOMERS = 500
+# Chart keys ("<view>:<chart>"): the click menu and cross-filter name charts by these.
+UNITS_CHART = "branches:units"
+RANKING_CHART = "branches:ranking"
+EXPORT_LIMIT = 100_000
+
+
+# --- the queries ----------------------------------------------------------------------------
+
+
+def kpi_query(state: ViewState, period: str | None = None) -> Query:
+    """The unit's KPIs in ``period`` (the state's period by default)."""
+    return Query(CUBE, tuple(KPIS.values()), (), (*state.filters(CUBE), state.period_filter(CUBE, period)))
+
+
+def units_query(state: ViewState, chart: str = UNITS_CHART) -> Query | None:
+    """Every KPI for each unit one level below the state's unit (None below a manager)."""
+    level = state.child_level()
+    if level is None:
+        return None
+    return Query(
+        CUBE,
+        tuple(KPIS.values()),
+        (ORG[level],),
+        (*state.filters(CUBE, exclude_chart=chart), state.period_filter(CUBE)),
+    )
+
+
+def attainment_query(state: ViewState, by_child: bool) -> Query:
+    """Actuals beside targets (``cube.api.attainment``), for the unit or for each child."""
+    dims = (ORG[state.child_level()],) if by_child and state.child_level() else ()
+    own = UNITS_CHART if by_child else None  # the units chart's own selection only highlights
+    org_only = tuple(f for f in state.filters(CUBE, exclude_chart=own) if f.member in ORG.values())
+    return Query(
+        CUBE, tuple(f"customers.{m}" for m in TARGET_METRICS), dims, (*org_only, state.period_filter(CUBE))
+    )
+
+
+def trend_query(state: ViewState) -> Query:
+    """Month by month AUM, deposits and loans of the unit."""
+    return Query(CUBE, TREND_MEASURES, (MONTH,), state.filters(CUBE))
+
+
+def rows_filters(state: ViewState) -> tuple:
+    """Filters of the customers behind the view's figures (for the cube's drill-through)."""
+    return (*state.filters(CUBE), state.period_filter(CUBE))
+
+
+def queries(state: ViewState) -> dict[str, Query]:
+    """Every aggregate query one render of the view runs (benchmark, cache warming)."""
+    out = {"months": MONTHS_QUERY, "kpis": kpi_query(state), "trend": trend_query(state)}
+    comparison = state.comparison()
+    if comparison:
+        out["kpis_comparison"] = kpi_query(state, comparison)
+    if state.child_level():
+        out["units"] = units_query(state)
+    return out
+
+
+# --- runners --------------------------------------------------------------------------------
+
+
+def kpis(state: ViewState, scope: Scope, period: str | None = None) -> dict[str, float]:
+    """KPI key -> value of the unit in ``period`` (zeros when the scope leaves nothing)."""
+    frame = api.execute(kpi_query(state, period), scope).frame
+    row = frame.iloc[0] if len(frame) else pd.Series(dtype=float)
+    # an empty scope or month sums to NULL (NaN here): shown as 0, not "nan"
+    return {k: float(row[m]) if m in row and pd.notna(row[m]) else 0.0 for k, m in KPIS.items()}
+
+
+def composite_score(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``score`` (0-100, unrounded) and ``rank`` (1 = best, ties share a rank).
+
+    Negative values count as 0 and a part whose best value is 0 adds nothing, so one empty unit
+    cannot divide by zero or push the others' scores around. Ranks come from the unrounded
+    score: two units shown as 71.3 may still rank 1 and 2.
+    """
+    out = frame.copy()
+    score = pd.Series(0.0, index=out.index)
+    for column, weight in SCORE_WEIGHTS.items():
+        values = out[column].fillna(0).clip(lower=0).astype(float)
+        best = values.max() if len(values) else 0.0
+        if best > 0:
+            score += weight * 100 * values / best
+    out["score"] = score
+    out["rank"] = out["score"].rank(ascending=False, method="min").astype(int)
+    return out.sort_values(["rank", "score"], ascending=[True, False], kind="stable")
+
+
+def units(state: ViewState, scope: Scope, lang: str) -> pd.DataFrame:
+    """One row per child unit: key, name, every KPI, mean attainment, score and rank."""
+    query = units_query(state)
+    if query is None:
+        return pd.DataFrame()
+    member = query.dimensions[0]
+    frame = api.execute(query, scope, lang).frame
+    out = pd.DataFrame({"key": frame[member], "name": frame[api.label_column(member)]})
+    for key, measure in KPIS.items():
+        out[key] = frame[measure].astype(float)
+    if out.empty:
+        return out
+    att = api.attainment(attainment_query(state, by_child=True), scope).frame
+    cols = [f"{m}.attainment" for m in TARGET_METRICS if f"{m}.attainment" in att]
+    mean = pd.DataFrame({"key": att[member], "attainment": att[cols].mean(axis=1, skipna=True)})
+    out = out.merge(mean, on="key", how="left")
+    return composite_score(out.fillna({"attainment": 0.0})).reset_index(drop=True)
+
+
+def targets(state: ViewState, scope: Scope) -> pd.DataFrame:
+    """Target versus actual per metric for the unit (metric, target, actual, attainment)."""
+    frame = api.attainment(attainment_query(state, by_child=False), scope).frame
+    columns = ["metric", "target", "actual", "attainment"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    row = frame.iloc[0]
+    rows = []
+    for m in TARGET_METRICS:
+        target = row.get(f"targets.{m}")
+        if target is not None and pd.notna(target) and target:
+            actual = float(row[f"customers.{m}"])
+            rows.append(
+                {"metric": m, "target": float(target), "actual": actual, "attainment": actual / target}
+            )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def trend(state: ViewState, scope: Scope) -> pd.DataFrame:
+    """Month by month AUM, deposits and loans of the unit (month as a timestamp)."""
+    frame = api.execute(trend_query(state), scope).frame
+    return pd.DataFrame(
+        {"month": pd.to_datetime(frame[MONTH]), **{m: frame[m].astype(float) for m in TREND_MEASURES}}
+    )
+
+
+def customers(state: ViewState, scope: Scope, lang: str, limit: int) -> tuple[pd.DataFrame, int]:
+    """The first ``limit`` customers behind the view's figures (identities masked by the
+    cube's scope) and the true number of them."""
+    frames, page, total = [], 0, 0
+    while sum(len(f) for f in frames) < limit:
+        size = min(api.MAX_PAGE_SIZE, limit)
+        result = api.drill_through(CUBE, rows_filters(state), scope, page=page, page_size=size, lang=lang)
+        frames.append(result.frame)
+        total = result.total_rows or 0
+        page += 1
+        if len(result.frame) < size:
+            break
+    frame = pd.concat(frames, ignore_index=True).head(limit) if frames else pd.DataFrame()
+    return frame, total
+
+
+def unit_name(level: str, key: int, scope: Scope, lang: str) -> str | None:
+    """Display name of one unit, or None when it is outside the scope."""
+    member = ORG[level]
+    query = Query(CUBE, ("customers.customers",), (member,), (api.Filter(member, "eq", (key,)),))
+    frame = api.execute(query, scope, lang).frame
+    return str(frame[api.label_column(member)].iloc[0]) if len(frame) else None

@@ -1,0 +1,91 @@
+"""Every setting the product reads from the environment, in one place (the README's "Settings").
+
+``get_settings()`` reads the environment when asked, so a test that changes ``MAMS_HOME`` with
+monkeypatch is seen at once; the parsed object is kept per set of values, because
+``data.paths.home()`` asks on every query. A bad value fails with the variable's name.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent
+# Sizes as Spark's JVM options write them (2g, 512m, 1024) and as DuckDB's memory_limit does (4GB, 4GiB).
+_SPARK_SIZE = r"(?i)^\d+([kmgtp]b?|b)?$"
+_DUCKDB_SIZE = r"(?i)^\s*\d+(\.\d+)?\s*([kmgt]i?b?|b)?\s*$"
+
+
+def _env(name: str, default: object, description: str, **checks: object) -> Any:
+    # The variable's full name is written at the field, so grepping for it finds it here.
+    return Field(default, validation_alias=name, description=description, **checks)
+
+
+class Settings(BaseSettings):
+    """The product's settings, each read from the environment variable named beside it."""
+
+    # Exact names only (no mams_home), and an empty variable counts as unset (MAMS_HTTPS=).
+    model_config = SettingsConfigDict(
+        case_sensitive=True, env_ignore_empty=True, frozen=True, extra="ignore", populate_by_name=True
+    )
+
+    home: Path = _env("MAMS_HOME", REPO_ROOT / "var", "Folder for everything the app writes.")
+    secret_key: SecretStr | None = _env(
+        "MAMS_SECRET_KEY", None, "Signs session cookies; unset: generated once, kept in `<home>/secret_key`."
+    )
+    https: bool = _env("MAMS_HTTPS", False, "`1` behind TLS: session cookies are marked Secure.")
+    debug: bool = _env("MAMS_DEBUG", False, "`1`: Dash debug mode (Werkzeug debugger); development only.")
+    engine: Literal["duckdb", "spark"] = _env("MAMS_ENGINE", "duckdb", "The cube's engine.")
+    duckdb_threads: int = _env("MAMS_DUCKDB_THREADS", 2, "DuckDB threads per process.", ge=1)
+    duckdb_memory: str = _env(
+        "MAMS_DUCKDB_MEMORY", "4GB", "DuckDB memory limit per process.", pattern=_DUCKDB_SIZE
+    )
+    spark_master: str = _env(
+        "MAMS_SPARK_MASTER", "local[2]", "Spark master URL (with `MAMS_ENGINE=spark`).", min_length=1
+    )
+    spark_memory: str = _env(
+        "MAMS_SPARK_MEMORY", "2g", "Spark driver memory (with `MAMS_ENGINE=spark`).", pattern=_SPARK_SIZE
+    )
+    host: str = _env("HOST", "127.0.0.1", "Address `python app.py` listens on.", min_length=1)
+    port: int = _env("PORT", 8050, "Port `python app.py` serves on.", ge=1, le=65535)
+
+
+class SettingsError(ValueError):
+    """A setting's environment variable holds a value that cannot be used."""
+
+
+def env_name(field: str) -> str:
+    """The environment variable a field is read from (``home`` -> ``MAMS_HOME``)."""
+    return str(Settings.model_fields[field].validation_alias)
+
+
+ENV_NAMES = tuple(env_name(field) for field in Settings.model_fields)
+_memo: dict[tuple[str | None, ...], Settings] = {}
+
+
+def get_settings() -> Settings:
+    """The settings for the environment as it is now (parsed once per distinct set of values)."""
+    key = tuple(map(os.environ.get, ENV_NAMES))
+    found = _memo.get(key)
+    if found is None:
+        try:
+            found = Settings()
+        except ValidationError as exc:
+            raise SettingsError(_explain(exc)) from None
+        if len(_memo) > 64:  # tests try many environments; keep the memo small
+            _memo.clear()
+        _memo[key] = found
+    return found
+
+
+def _explain(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        name = env_name(name) if name in Settings.model_fields else name  # errors name the alias
+        lines.append(f"{name}={os.environ.get(name)!r}: {error['msg']}")
+    return "Bad setting in the environment (see README, Settings):\n  " + "\n  ".join(lines)
