@@ -207,14 +207,16 @@ def sparkline(
             y=values,
             mode="lines",
             line={"color": PRIMARY, "width": 2},
-            fill="tozeroy",
-            fillcolor="rgba(31,111,178,0.08)",
             hovertext=[f"{m}: {v}" for m, v in zip(months, _texts(values, fmt, lang), strict=True)],
             hovertemplate="%{hovertext}<extra></extra>",
         )
     )
     fig.update_xaxes(visible=False, fixedrange=True)
-    fig.update_yaxes(visible=False, fixedrange=True)
+    # The line spans its own range (not from zero), so a 1% move is visible on a card.
+    present = [v for v in values if v is not None]
+    pad = (max(present) - min(present)) * 0.1 or abs(max(present, default=0)) * 0.01 or 1
+    rng = [min(present) - pad, max(present) + pad] if present else None
+    fig.update_yaxes(visible=False, fixedrange=True, range=rng)
     fig.update_layout(
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         height=height,
@@ -278,7 +280,17 @@ def waterfall(
             connector={"line": {"color": "#999", "width": 1}},
         )
     )
-    _value_axis(fig, "y", [*running, float(end_value)], fmt, lang, y_title)
+    levels = [*running, float(end_value)]
+    low, high = min(levels), max(levels)
+    if low > 0 and (high - low) < 0.25 * high:
+        # Small changes on a large total: show the band where the changes happen (the total
+        # bars are cut at the bottom; their values are written on them).
+        pad = (high - low) * 0.6 or high * 0.01
+        _value_axis(fig, "y", [low - pad, high + pad], fmt, lang, y_title, include_zero=False)
+    else:
+        _value_axis(fig, "y", levels, fmt, lang, y_title)
+    # Month labels such as "2026-09" must stay categories, not become a date axis.
+    fig.update_xaxes(type="category")
     fig.update_layout(showlegend=False)
     return _base_layout(fig)
 

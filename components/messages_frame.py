@@ -74,4 +74,62 @@ FRAME_MESSAGES: dict[str, dict[str, str]] = {
         "zh": "点击柱形或表格行打开菜单：下钻/上卷、按维度细分、查看明细、联动筛选。",
     },
     "branches.balance": {"en": "Balance", "zh": "余额"},
+    "overview.title": {"en": "Overview", "zh": "经营总览"},
+    "overview.subtitle": {"en": "{period}, compared with {other}", "zh": "{period}，对比 {other}"},
+    "overview.vs": {"en": "vs {month}", "zh": "较{month}"},
+    "overview.no_comparison": {"en": "no data for {month}", "zh": "{month} 无数据"},
+    "overview.target": {"en": "Target {target}", "zh": "目标 {target}"},
+    "overview.explain": {"en": "Explain the change", "zh": "变动归因"},
+    "overview.explain_kpi": {"en": "Indicator", "zh": "指标"},
+    "overview.explain_by": {"en": "By", "zh": "归因维度"},
+    "overview.explain_from": {"en": "From", "zh": "起始月份"},
+    "overview.explain_to": {"en": "To", "zh": "截止月份"},
+    "overview.explain_note": {
+        "en": "Each bar is one member's change; together they add up exactly to the total change.",
+        "zh": "每根柱形为一个成员的变动，合计恰好等于总变动。",
+    },
+    "overview.explain_note_ratio": {
+        "en": "For a ratio each member's change splits into a mix effect (its weight moved) and a rate "
+        "effect (its own ratio moved); all effects add up exactly to the total change.",
+        "zh": "比率指标的变动分解为结构效应（权重变化）与水平效应（自身比率变化），合计恰好等于总变动。",
+    },
+    "overview.effects": {
+        "en": "Mix effect {mix} · rate effect {rate}",
+        "zh": "结构效应 {mix} · 水平效应 {rate}",
+    },
+    "overview.mix": {"en": "Mix effect", "zh": "结构效应"},
+    "overview.rate": {"en": "Rate effect", "zh": "水平效应"},
+    "overview.contribution": {"en": "Contribution to change", "zh": "变动贡献"},
+    "overview.share": {"en": "Share of change", "zh": "贡献占比"},
+    "overview.no_comparison_data": {
+        "en": "No month to compare with: choose another comparison in the filter bar.",
+        "zh": "无可对比的月份：请在筛选栏选择其他对比方式。",
+    },
+    "overview.movers": {"en": "What moved {kpi}", "zh": "{kpi}变动来源"},
+    "overview.movers_note": {
+        "en": "The largest contributions to the change since the comparison month; click a row for the menu.",
+        "zh": "自对比月份以来对变动贡献最大的成员；点击行打开菜单。",
+    },
+    "overview.exceptions": {"en": "Exceptions", "zh": "异常提示"},
+    "overview.exceptions_note": {
+        "en": "Showing {shown} of {total}, most severe first. Click a unit to open the view that explains "
+        "it.",
+        "zh": "按严重程度显示 {shown} 条，共 {total} 条。点击单位进入对应分析视图。",
+    },
+    "overview.no_exceptions": {
+        "en": "Nothing unusual: every unit on target and within its usual range.",
+        "zh": "无异常：各单位均达标且处于正常区间。",
+    },
+    "overview.kind.target": {"en": "Off target", "zh": "未达标"},
+    "overview.kind.unusual": {"en": "Unusual", "zh": "异常波动"},
+    "overview.col_kind": {"en": "Kind", "zh": "类型"},
+    "overview.col_what": {"en": "What", "zh": "说明"},
+    "overview.exception_target": {
+        "en": "{value} against a target of {target} ({attainment})",
+        "zh": "实际 {value}，目标 {target}（达成 {attainment}）",
+    },
+    "overview.exception_unusual": {
+        "en": "{value}, usually about {expected} (robust z {z})",
+        "zh": "实际 {value}，通常约 {expected}（稳健z值 {z}）",
+    },
 }

@@ -89,9 +89,10 @@ def data_grid(
         id=element_id,
         rowData=rows,
         columnDefs=[_grid_column(c, label, formats.get(c), lang) for c, label in headers.items()],
-        defaultColDef={"resizable": True},
+        defaultColDef={"resizable": True, "flex": 1, "minWidth": 100},
         dashGridOptions={
-            "pagination": True,
+            # paging only when there is more than a page: small tables stay compact
+            "pagination": len(frame) > page_size,
             "paginationPageSize": page_size,
             "localeText": grid_locale_text(lang),
         },

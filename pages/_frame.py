@@ -167,7 +167,7 @@ def sync_filter_bar(pathname, search, nav_ids):
     branch_opts = options.org_options("branch", state, scope, lang) if state.region is not None else []
     manager_opts = options.org_options("manager", state, scope, lang) if state.branch is not None else []
     value_opts = [options.value_options(k, scope, lang) for k in CUSTOMER_FILTER_IDS]
-    carried = state.with_(selection=()).search()
+    carried = state.for_other_page().search()
     nav_ids = nav_ids or []
     hrefs = [
         PAGE_PATHS.get(i["key"], _path_of(i["key"])) + (carried if i["key"] in PAGE_PATHS else "")
@@ -240,7 +240,7 @@ def apply_filter_bar(period, compare, compare_to, region, branch, manager, *rest
         **{k: "" if v is None else str(v) for k, v in org.items()},
         **{k: ",".join(str(x) for x in (v or [])) for k, v in zip(CUSTOMER_FILTER_IDS, values, strict=True)},
     }
-    new = ViewState.from_params(params).with_(selection=current.selection)
+    new = ViewState.from_params(params).with_(selection=current.selection, extra=current.extra)
     if changed != FrameIds.region and new.region is None and current.region is not None:
         new = new.with_(region=current.region)  # options still loading: keep the unit
     if new == current:
@@ -391,9 +391,9 @@ def open_menu(_charts, _grids, search):
     related_key = RELATED_VIEWS.get(click.dimension)
     related_href, related_style, related_text = "/", {"display": "none"}, ""
     if related_key and related_key in PAGE_PATHS and related_key != CHARTS[click.chart].page:
-        target = menu.with_value(state.with_(selection=()), click.dimension, click.value)
+        target = menu.with_value(state.for_other_page(), click.dimension, click.value)
         if target is None:
-            target = state.with_(selection=()).toggle_selection("link", click.dimension, click.value)
+            target = state.for_other_page().toggle_selection("link", click.dimension, click.value)
         related_href = target.href(PAGE_PATHS[related_key])
         related_style = {}
         related_text = t("menu.related", lang, view=t(f"nav.{related_key}", lang))

@@ -35,7 +35,7 @@ import pandas as pd
 
 from cube import explain
 from cube.api import CubeError, Filter, Query, Result, Scope, attainment, execute, label_column, member_label
-from cube.views.state import ORG_LEVELS, ViewState, month_date, shift_month
+from cube.views.state import ORG_LEVELS, ViewState, month_date, parse_month, shift_month
 
 SPARKLINE_MONTHS = 13  # the period and the 12 months before
 BRANCH_PAGE = "/branches"  # the view that explains one unit's performance
@@ -716,3 +716,71 @@ def run(name: str, query: Query, scope: Scope, lang: str = "en") -> Result:
     """Run one entry of :func:`queries` the way the view does."""
     runner: Callable[..., Result] = attainment if name in ATTAINMENT_QUERIES else execute
     return runner(query, scope, lang)
+
+
+# --- the page's clickable pieces and controls ---------------------------------------------------
+
+TILE_CHART = "overview:tile"  # + ":" + KPI key
+EXPLAIN_CHART = "overview:explain"
+MOVERS_CHART = "overview:movers"  # + ":" + dimension
+
+
+def explain_controls(state: ViewState, available: list[str] | None = None) -> dict[str, str | None]:
+    """The waterfall's KPI, dimension and two periods: the page's own URL controls
+    (``x_kpi``, ``x_by``, ``x_a``, ``x_b``) where valid (months among ``available`` when
+    given), else sensible defaults (AUM, by the units one level down, comparison month to
+    period)."""
+    key = state.param("kpi")
+    k = EXPLAIN_KPIS.get(key) if key else None
+    k = k or EXPLAIN_KPIS[DEFAULT_KPI]
+    by = state.param("by")
+    if by not in k.dimensions:
+        child = state.child_level()
+        by = child if child in k.dimensions else k.dimensions[0]
+
+    def month(name: str) -> str | None:
+        value = parse_month(state.param(name))
+        return value if value and (available is None or value in available) else None
+
+    period_b = month("b") or state.period
+    period_a = month("a") or state.comparison(available)
+    return {"kpi": k.key, "by": by, "a": period_a, "b": period_b}
+
+
+def point_query(state: ViewState, kpi_key: str, dimension: str, period: str) -> Query:
+    """The KPI by ``dimension`` in one month: what a click on a waterfall bar or a mover row
+    stands for (the click menu drills, breaks down and shows rows from it)."""
+    k = kpi(kpi_key)
+    plan = _explain_plan(state, k, dimension, period, period)
+    measures = (k.measure,) if plan.query.cube == k.cube else plan.columns
+    filters = tuple(f for f in plan.query.filters if f.member != f"{plan.query.cube}.month")
+    return Query(
+        plan.query.cube, measures, (plan.member,), (*filters, state.period_filter(plan.query.cube, period))
+    )
+
+
+def explain_point_query(state: ViewState) -> Query | None:
+    """:func:`point_query` for the waterfall as the state's controls set it (None without two
+    periods)."""
+    controls = explain_controls(state)
+    if not controls["a"] or not controls["b"]:
+        return None
+    return point_query(state, controls["kpi"], controls["by"], controls["b"])
+
+
+def movers_point_query(state: ViewState, dimension: str) -> Query | None:
+    """:func:`point_query` for one movers table of the default KPI (None if not offered)."""
+    if dimension not in mover_dimensions(state, DEFAULT_KPI) or not state.period:
+        return None
+    return point_query(state, DEFAULT_KPI, dimension, state.period)
+
+
+def tile_query(state: ViewState, kpi_key: str) -> Query:
+    """One tile's KPI by month over its sparkline months (a click on a sparkline point)."""
+    k = KPIS[kpi_key]
+    return Query(
+        "customers",
+        (k.measure,),
+        ("customers.month",),
+        (*state.filters("customers"), _months_filter("customers", sparkline_months(state))),
+    )

@@ -128,6 +128,9 @@ class ViewState:
     category: tuple[str, ...] = ()
     channel_type: tuple[str, ...] = ()
     selection: tuple[Selection, ...] = field(default=())
+    # A page's own controls (e.g. the Overview's KPI to explain): ``x_<name>`` in the URL, so
+    # they survive a change of the global filters; dropped when moving to another page.
+    extra: tuple[tuple[str, str], ...] = ()
 
     # --- URL ---------------------------------------------------------------------------
 
@@ -146,6 +149,7 @@ class ViewState:
             **{level: _int(p.get(level)) for level in ORG_LEVELS},
             **{k: _values(p.get(k), k in INT_FILTERS) for k in CUSTOMER_FILTERS},
             selection=selection,
+            extra=_extras(p),
         )
 
     def to_params(self) -> dict[str, str]:
@@ -165,7 +169,22 @@ class ViewState:
                 out[key] = ",".join(str(v) for v in getattr(self, key))
         if self.selection:
             out["sel"] = ",".join(s.encode() for s in self.selection)
+        out.update({f"x_{k}": v for k, v in self.extra})
         return out
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        """The page's own control ``name`` (from ``x_<name>`` in the URL)."""
+        return dict(self.extra).get(name, default)
+
+    def with_param(self, name: str, value: str | None) -> ViewState:
+        """The state with page control ``name`` set (or removed when ``value`` is empty)."""
+        rest = tuple((k, v) for k, v in self.extra if k != name)
+        return replace(self, extra=tuple(sorted(rest + (((name, value),) if value else ()))))
+
+    def for_other_page(self) -> ViewState:
+        """What travels to another page: the global filters, not this page's selections and
+        controls."""
+        return replace(self, selection=(), extra=())
 
     def search(self) -> str:
         """``"?a=b&..."`` for a URL (empty when everything is default)."""
@@ -300,3 +319,16 @@ class ViewState:
 
 
 STATE_KEYS = tuple(f.name for f in fields(ViewState))
+MAX_EXTRAS = 8
+
+
+def _extras(params: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Page controls ``x_<name>=<value>``: short identifiers and values only."""
+    out = []
+    for key, value in params.items():
+        if not (isinstance(key, str) and key.startswith("x_") and 2 < len(key) <= 24):
+            continue
+        name = key[2:]
+        if name.isidentifier() and isinstance(value, str) and 0 < len(value) <= 64 and value.isprintable():
+            out.append((name, value))
+    return tuple(sorted(out)[:MAX_EXTRAS])

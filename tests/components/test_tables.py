@@ -27,7 +27,9 @@ def test_zh_grid_has_translated_texts(rows):
     locale = grid.dashGridOptions["localeText"]
     assert locale["page"] == "第" and locale["of"] == "共" and locale["to"] == "至"
     assert locale["more"] == "更多" and locale["equals"] == "等于" and locale["contains"] == "包含"
-    assert locale["filterOoo"] == "筛选..." and grid.dashGridOptions["pagination"] is True
+    assert locale["filterOoo"] == "筛选..."
+    assert grid.dashGridOptions["pagination"] is False  # two rows fit on one page
+    assert data_grid(rows, {"name": "姓名"}, "g", "zh", page_size=1).dashGridOptions["pagination"] is True
     assert grid_locale_text("en")["page"] == "Page"
     assert set(grid_locale_text("zh")) == set(grid_locale_text("en"))
     assert len(grid_locale_text("zh")) == sum(k.startswith("grid.") for k in MESSAGES)
