@@ -49,7 +49,9 @@ def _check(name: str, path: str, search: str) -> str:
         raise ValueError("a saved view needs a name")
     if len(name) > MAX_NAME:
         raise ValueError(f"the name may have at most {MAX_NAME} characters")
-    if not isinstance(path, str) or not path.startswith("/") or path.startswith("//") or len(path) > 200:
+    # "/\\host" reads as "//host" in browsers: no backslashes in a path of ours
+    bad_path = not isinstance(path, str) or not path.startswith("/") or path.startswith("//") or "\\" in path
+    if bad_path or len(path) > 200:
         raise ValueError("a saved view must point at a page of this application")
     if not isinstance(search, str) or (search and not search.startswith("?")):
         raise ValueError("the view's filters must start with '?'")

@@ -37,7 +37,7 @@ def result_table(
         if info.role == "dimension" and f"{column}.label" in result.columns:
             continue  # its label column stands in for it
         headers[column] = info.label(lang)
-        if info.fmt in GRID_FMTS and info.role in ("measure",):
+        if info.fmt in GRID_FMTS and info.role in ("measure", "detail"):
             formats[column] = GRID_FMTS[info.fmt]
     for column in frame.columns:  # detail rows without metadata keep their own names
         if column not in headers and column not in result.columns:

@@ -51,7 +51,9 @@ def grid_locale_text(lang: str | None) -> dict[str, str]:
 
 
 def _grid_column(column: str, label: str, fmt: str | None, lang: str) -> dict:
-    spec: dict = {"field": column, "headerName": label, "filter": True, "sortable": True}
+    # Wide enough for the header and a typical value; flex shares what is left over.
+    width = max(100, 14 * len(label) if lang == "zh" else 8 * len(label) + 50)
+    spec: dict = {"field": column, "headerName": label, "filter": True, "sortable": True, "minWidth": width}
     if fmt is None:
         return spec
     if fmt not in GRID_FORMATS:
@@ -59,6 +61,7 @@ def _grid_column(column: str, label: str, fmt: str | None, lang: str) -> dict:
     # The cell keeps its number (numeric sort and filter); only the shown text is formatted,
     # by assets/dashAgGridFunctions.js (the same rules as components.formatting).
     return spec | {
+        "minWidth": max(width, 160 if fmt == "money" else 0),
         "filter": "agNumberColumnFilter",
         "cellDataType": "number",
         "type": "rightAligned",

@@ -22,6 +22,7 @@ import pyarrow as pa
 from cube import cache, connection, labels, routing, security
 from cube.compile import attribute_columns, base_table, compile_query, filtered
 from cube.model import get_cube
+from cube.model.labels import DETAIL_COLUMNS
 from cube.query import MAX_PAGE_SIZE, ColumnInfo, CubeError, Filter, Query, Result, Scope, label_column
 from cube.resolve import ResolvedQuery, resolve, resolve_filters
 
@@ -178,7 +179,7 @@ def _drill_through(
     con = connection.backend()
     t = filtered(base_table(cube, con, attribute_columns((), resolved)), cube, resolved, scope, con)
     cols = [t[c] for c in cube.detail_columns]
-    infos = {c: ColumnInfo(c, "detail", c, c, "text") for c in cube.detail_columns}
+    infos = {c: ColumnInfo(c, "detail", *DETAIL_COLUMNS[c]) for c in cube.detail_columns}
     if cube.customer_column:
         cust = con.table("customers").select("customer_id", "name", "phone", "id_card_no")
         cust = cust.rename(customer_name="name", customer_phone="phone", customer_id_card_no="id_card_no")

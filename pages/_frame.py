@@ -10,7 +10,6 @@ sends can widen what it sees.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
@@ -22,6 +21,7 @@ from dash.exceptions import PreventUpdate
 
 from auth import audit, roles, saved_views
 from components import figures
+from components.downloads import table_download
 from components.frame import CHART, CUSTOMER_FILTER_IDS, GRID, FrameIds, selection_chips
 from components.i18n import t
 from components.layout import empty_state
@@ -607,11 +607,10 @@ def export_rows(csv, xlsx, context, search):
         )
     )
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    # headers in the user's language, from the cube's column metadata
+    head = api.drill_through(click.query.cube, menu.point_filters(click), current_scope(), 0, 1, lang)
+    frame = frame.rename(columns={c: info.label(lang) for c, info in head.columns.items()})
     as_excel = dash.ctx.triggered_id == FrameIds.menu_export_xlsx
     audit.record(user.username, "export", f"{click.chart} {click.member}={click.value} {len(frame)} rows")
     name = f"{click.chart.replace(':', '-')}-{click.value}"
-    if as_excel:
-        buffer = io.BytesIO()
-        frame.to_excel(buffer, index=False, engine="openpyxl")
-        return dcc.send_bytes(buffer.getvalue(), f"{name}.xlsx")
-    return dcc.send_string(frame.to_csv(index=False), f"{name}.csv")
+    return table_download(frame, name, as_excel)

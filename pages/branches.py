@@ -10,20 +10,19 @@ chart and table cell opens the frame's click menu.
 
 from __future__ import annotations
 
-import io
-
 import dash
 import dash_bootstrap_components as dbc
-import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from auth import audit, roles
+from components.downloads import table_download
 from components.figures import attainment_bars, bar_chart, line_chart
 from components.formatting import format_value
 from components.frame import chart_id, grid_id
 from components.i18n import MESSAGES, t
 from components.layout import breadcrumb, empty_state, kpi_card, section
+from components.result_table import result_table
 from components.tables import cut_note, data_grid
 from cube.views import branches as view
 from cube.views.options import months
@@ -35,8 +34,8 @@ dash.register_page(__name__, path="/branches", name="Branches", order=4, nav_key
 
 PATH = "/branches"
 UNITS = register_chart(view.UNITS_CHART, "branches", view.units_query, "customers.aum")
-RANKING = register_chart(view.RANKING_CHART, "branches", view.units_query)
-FORMATS = {"customers": "count", "new_customers": "count", "lost_customers": "count"}
+RANKING = view.RANKING_CHART
+SMALL_BASE = 30  # a change on fewer than this many shows the counts behind the percentage
 
 
 class Ids:
@@ -53,16 +52,15 @@ class Ids:
     state = "branches--state"
 
 
-def _fmt(key: str) -> str:
-    return FORMATS.get(key, "money")
-
-
-def _change_text(now: float, before: float | None, key: str, lang: str, label: str):
+def _change_text(now: float, before: float | None, key: str, fmt: str, lang: str, label: str):
     if before is None or not before:
         return None, None
     ratio = (now - before) / abs(before)
-    good = ratio >= 0 if key not in view.LOWER_IS_BETTER else ratio <= 0
-    return f"{ratio:+.1%} {label}", good
+    good = None if now == before else (now > before) != (key in view.LOWER_IS_BETTER)
+    text = f"{ratio:+.1%}"
+    if fmt == "count" and abs(before) < SMALL_BASE:  # a tiny base: show the counts behind it
+        text += f" ({format_value(before, fmt, lang)}→{format_value(now, fmt, lang)})"
+    return f"{text} {label}", good
 
 
 def _kpi_row(state: ViewState, comparison: str | None, lang: str) -> dbc.Row:
@@ -70,13 +68,13 @@ def _kpi_row(state: ViewState, comparison: str | None, lang: str) -> dbc.Row:
     now = view.kpis(state, scope)
     before = view.kpis(state, scope, comparison) if comparison else {}
     label = t("branches.vs", lang, period=comparison) if comparison else ""
+    meta = view.kpi_meta(lang)
     cards = []
     for key in view.KPIS:
-        change, good = _change_text(now[key], before.get(key), key, lang, label)
-        value = format_value(now[key], _fmt(key), lang)
-        cards.append(
-            dbc.Col(kpi_card(t(f"kpi.{key}", lang), value, change, good, f"branches--kpi-{key}"), md=True)
-        )
+        title, fmt = meta[key]
+        change, good = _change_text(now[key], before.get(key), key, fmt, lang, label)
+        value = format_value(now[key], fmt, lang)
+        cards.append(dbc.Col(kpi_card(title, value, change, good, f"branches--kpi-{key}"), md=True))
     return dbc.Row(cards, className="g-2 mb-3", id=Ids.kpis)
 
 
@@ -99,19 +97,20 @@ def _units_section(state: ViewState, lang: str):
             "money",
             lang,
             selected.values if selected else (),
-            y_title=t("kpi.aum", lang),
+            y_title=view.kpi_meta(lang)["aum"][0],
         ),
         config={"displayModeBar": False},
     )
+    meta = view.kpi_meta(lang)
     ranking = units.assign(score_shown=units["score"].round(1))
     headers = {
         "rank": t("col.rank", lang),
         "name": t("col.name", lang),
         "score_shown": t("col.score", lang),
-        **{k: t(f"kpi.{k}", lang) for k in view.KPIS},
+        **{k: label for k, (label, _fmt) in meta.items()},
         "attainment": t("col.attainment", lang),
     }
-    formats = {"score_shown": "number", "attainment": "percent", **{k: _fmt(k) for k in view.KPIS}}
+    formats = {"score_shown": "number", "attainment": "percent", **{k: fmt for k, (_l, fmt) in meta.items()}}
     grid = data_grid(
         ranking.assign(_row_id=ranking["key"].astype(str)), headers, grid_id(RANKING), lang, formats
     )
@@ -132,13 +131,14 @@ def _targets_section(state: ViewState, lang: str):
     frame = view.targets(state, current_scope())
     if frame.empty:
         return section(t("branches.targets", lang), empty_state(t("branches.no_targets", lang)))
-    frame = frame.assign(label=[t(f"kpi.{m}", lang) for m in frame["metric"]])
+    meta = view.kpi_meta(lang)
+    frame = frame.assign(label=[meta[m][0] for m in frame["metric"]])
     rows = [
         html.Tr(
             [
                 html.Td(r.label),
-                html.Td(format_value(r.target, _fmt(r.metric), lang), className="text-end"),
-                html.Td(format_value(r.actual, _fmt(r.metric), lang), className="text-end"),
+                html.Td(format_value(r.target, meta[r.metric][1], lang), className="text-end"),
+                html.Td(format_value(r.actual, meta[r.metric][1], lang), className="text-end"),
                 html.Td(format_value(r.attainment, "percent", lang), className="text-end"),
             ]
         )
@@ -165,7 +165,8 @@ def _trend_section(state: ViewState, lang: str):
     frame = view.trend(state, current_scope())
     if frame.empty:
         return section(t("branches.trend", lang), empty_state(t("branches.empty", lang)))
-    series = {m: t(f"kpi.{m.split('.')[1]}", lang) for m in view.TREND_MEASURES}
+    meta = view.kpi_meta(lang)
+    series = {m: meta[m.split(".")[1]][0] for m in view.TREND_MEASURES}
     figure = line_chart(frame, "month", series, "money", lang, y_title=t("branches.balance", lang))
     return section(
         t("branches.trend", lang), dcc.Graph(id=Ids.trend, figure=figure, config={"displayModeBar": False})
@@ -178,8 +179,8 @@ def _customers_section(state: ViewState, user, lang: str):
             t("branches.customers", lang),
             dbc.Alert(t("branches.customers_hidden", lang), color="info", id="branches--no-rows"),
         )
-    frame, total = view.customers(state, current_scope(), lang, view.SHOWN_CUSTOMERS)
-    if frame.empty:
+    result = view.customers(state, current_scope(), lang, view.SHOWN_CUSTOMERS)
+    if result.frame.empty:
         return section(t("branches.customers", lang), empty_state(t("branches.empty", lang)))
     buttons = html.Div(
         [
@@ -190,35 +191,9 @@ def _customers_section(state: ViewState, user, lang: str):
         else [],
         className="mb-2",
     )
-    headers = customer_headers(lang)
-    keep = {c: h for c, h in headers.items() if c in frame.columns}
-    money = {c: "money" for c in ("aum", "deposit_balance", "loan_balance", "contribution")}
-    grid = data_grid(frame, keep, Ids.customers, lang, {**money, "txn_count": "count"})
-    return section(
-        t("branches.customers", lang),
-        html.Div([buttons, cut_note(len(frame), total, lang, "branches--cut"), grid]),
-    )
-
-
-CUSTOMER_COLUMNS = {  # the customers cube's detail columns, with their headers (en, zh)
-    "customer_id": ("Customer", "客户号"),
-    "customer_name": ("Name", "客户姓名"),  # masked by the cube outside the user's own customers
-    "customer_phone": ("Phone", "手机号"),
-    "customer_id_card_no": ("ID card number", "身份证号"),
-    "branch_id": ("Branch", "网点"),
-    "manager_id": ("Manager", "客户经理"),
-    "age_band": ("Age band", "年龄段"),
-    "aum": ("AUM", "管理资产"),
-    "deposit_balance": ("Deposits", "存款"),
-    "loan_balance": ("Loans", "贷款"),
-    "contribution": ("Contribution", "贡献"),
-    "txn_count": ("Transactions", "交易笔数"),
-}
-
-
-def customer_headers(lang: str) -> dict[str, str]:
-    i = 1 if lang == "zh" else 0
-    return {c: labels[i] for c, labels in CUSTOMER_COLUMNS.items()}
+    grid = result_table(result, lang, Ids.customers, key="customer_id")
+    note = cut_note(len(result.frame), result.total_rows, lang, "branches--cut")
+    return section(t("branches.customers", lang), html.Div([buttons, note, grid]))
 
 
 def _crumbs(state: ViewState, lang: str):
@@ -291,11 +266,9 @@ def export_customers(_csv, _xlsx, state):
         raise PreventUpdate
     lang = current_lang()
     view_st = view_state({k: v for k, v in state.items() if v is not None})
-    frame, _total = view.customers(view_st, current_scope(), lang, view.EXPORT_LIMIT)
-    keep = {c: h for c, h in customer_headers(lang).items() if c in frame.columns}
-    frame = (
-        frame[list(keep)].rename(columns=keep) if len(frame) else pd.DataFrame(columns=list(keep.values()))
-    )
+    result = view.customers(view_st, current_scope(), lang, view.EXPORT_LIMIT)
+    headers = {c: info.label(lang) for c, info in result.columns.items()}
+    frame = result.frame.rename(columns=headers)
     as_excel = dash.ctx.triggered_id == Ids.export_xlsx
     audit.record(
         user.username,
@@ -303,8 +276,4 @@ def export_customers(_csv, _xlsx, state):
         f"branches {view_st.to_params()} {len(frame)} rows {'xlsx' if as_excel else 'csv'}",
     )
     name = f"customers-{view_st.period}"
-    if as_excel:
-        buffer = io.BytesIO()
-        frame.to_excel(buffer, index=False, engine="openpyxl")
-        return dcc.send_bytes(buffer.getvalue(), f"{name}.xlsx")
-    return dcc.send_string(frame.to_csv(index=False), f"{name}.csv")
+    return table_download(frame, name, as_excel)

@@ -97,7 +97,7 @@ def _tile(tile: dict, lang: str):
     frame = pd.DataFrame(
         {"month": pd.to_datetime([f"{m}-01" for m in tile["sparkline_months"]]), "value": tile["sparkline"]}
     )
-    figure = sparkline(frame, "month", "value", lang, tile["fmt"] if tile["fmt"] != "count" else "count")
+    figure = sparkline(frame, "month", "value", lang, tile["fmt"])
     figure.data[0].customdata = [f"{m}-01" for m in tile["sparkline_months"]]
     return dbc.Card(
         dbc.CardBody(
@@ -358,8 +358,8 @@ def _exceptions_section(state: ViewState, lang: str):
 # --- the page ------------------------------------------------------------------------------
 
 
-def _subtitle(state: ViewState, lang: str) -> str:
-    return t("overview.subtitle", lang, period=state.period, other=state.comparison() or "-")
+def _subtitle(state: ViewState, months: list[str], lang: str) -> str:
+    return t("overview.subtitle", lang, period=state.period, other=state.comparison(months) or "-")
 
 
 def _ignored_note(state: ViewState, lang: str):
@@ -381,7 +381,7 @@ def layout(**params):
     return html.Div(
         [
             html.H3(t("overview.title", lang)),
-            html.Div(_subtitle(state, lang), className="small text-muted mb-2"),
+            html.Div(_subtitle(state, months, lang), className="small text-muted mb-2"),
             _ignored_note(state, lang),
             _tiles(state, lang),
             _explain_section(state, months, lang),

@@ -73,3 +73,32 @@ VALUE_TIER = {
 }
 # the label of a customer a model has not scored (no published run, or a newer customer)
 NOT_SCORED = ("Not scored", "未评分")
+
+# Headers and formats of drill-through (detail) columns, by column name: (en, zh, format).
+# Every cube's detail columns must appear here (validation rule LabelsAndFormats).
+DETAIL_COLUMNS: dict[str, tuple[str, str, str]] = {
+    "month_date": ("Month", "月份", "month"),
+    "customer_id": ("Customer", "客户号", "id"),
+    "branch_id": ("Branch", "网点", "id"),
+    "manager_id": ("Manager", "客户经理", "id"),
+    "product_id": ("Product", "产品", "id"),
+    "channel_id": ("Channel", "渠道", "id"),
+    "campaign_id": ("Campaign", "营销活动", "id"),
+    "age_band": ("Age band", "年龄段", "text"),
+    "aum": ("AUM", "管理资产", "money"),
+    "deposit_balance": ("Deposits", "存款", "money"),
+    "loan_balance": ("Loans", "贷款", "money"),
+    "contribution": ("Contribution", "贡献", "money"),
+    "txn_count": ("Transactions", "交易笔数", "count"),
+    "txn_id": ("Transaction", "交易号", "id"),
+    "txn_at": ("Time", "交易时间", "datetime"),
+    "txn_type": ("Type", "交易类型", "text"),
+    "amount": ("Amount", "金额", "money"),
+    "fee": ("Fee", "手续费", "money"),
+    "balance": ("Balance", "余额", "money"),
+    "avg_daily_balance": ("Average daily balance", "日均余额", "money"),
+    "contacted_date": ("Contacted on", "接触日期", "date"),
+    "contacted": ("Contacted", "已接触", "bool"),
+    "responded": ("Responded", "已响应", "bool"),
+    "response_amount": ("Response amount", "响应金额", "money"),
+}

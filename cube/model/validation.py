@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from cube.model import CUBES
 from cube.model.base import AGGS, Cube
+from cube.model.labels import DETAIL_COLUMNS
 from data import contract, rollups, scores
 
 FORMATS = ("money", "count", "percent", "number", "text", "id", "int", "year", "quarter", "month", "date")
@@ -89,6 +90,11 @@ class LabelsAndFormats:
                 yield Problem(self.name, f"{cube.name}.{m.name}", "needs labels in en and zh")
             if m.fmt not in FORMATS:
                 yield Problem(self.name, f"{cube.name}.{m.name}", f"unknown format {m.fmt!r}")
+        for column in cube.detail_columns:
+            if column not in DETAIL_COLUMNS:
+                yield Problem(
+                    self.name, f"{cube.name}.{column}", "detail column needs a header (labels.DETAIL_COLUMNS)"
+                )
 
 
 class MeasuresWellFormed:

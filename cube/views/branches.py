@@ -41,7 +41,9 @@ SCORE_WEIGHTS: dict[str, float] = {
 SHOWN_CUSTOMERS = 500
 # Chart keys ("<view>:<chart>"): the click menu and cross-filter name charts by these.
 UNITS_CHART = "branches:units"
-RANKING_CHART = "branches:ranking"
+# The ranking table lists the same units as the bars: one key, so a value selected in either
+# is one cross-filter, highlighted in both.
+RANKING_CHART = UNITS_CHART
 EXPORT_LIMIT = 100_000
 
 
@@ -98,6 +100,12 @@ def queries(state: ViewState) -> dict[str, Query]:
 
 
 # --- runners --------------------------------------------------------------------------------
+
+
+def kpi_meta(lang: str) -> dict[str, tuple[str, str]]:
+    """KPI key -> (label, format), as the cube model declares the measure."""
+    members = api.members(CUBE, lang).set_index("member")
+    return {k: (members.at[m, "label"], members.at[m, "format"]) for k, m in KPIS.items()}
 
 
 def kpis(state: ViewState, scope: Scope, period: str | None = None) -> dict[str, float]:
@@ -172,20 +180,39 @@ def trend(state: ViewState, scope: Scope) -> pd.DataFrame:
     )
 
 
-def customers(state: ViewState, scope: Scope, lang: str, limit: int) -> tuple[pd.DataFrame, int]:
+# Columns of the customer list, in the order shown: who, where, then the figures.
+CUSTOMER_COLUMNS = (
+    "customer_id",
+    "customer_name",
+    "customer_phone",
+    "customer_id_card_no",
+    "branch_id",
+    "manager_id",
+    "age_band",
+    "aum",
+    "deposit_balance",
+    "loan_balance",
+    "contribution",
+    "txn_count",
+)
+
+
+def customers(state: ViewState, scope: Scope, lang: str, limit: int) -> api.Result:
     """The first ``limit`` customers behind the view's figures (identities masked by the
-    cube's scope) and the true number of them."""
-    frames, page, total = [], 0, 0
+    cube's scope), as a result whose ``total_rows`` is the true number of them and whose
+    ``columns`` carry each column's header and format."""
+    frames, page, total, columns = [], 0, 0, {}
     while sum(len(f) for f in frames) < limit:
         size = min(api.MAX_PAGE_SIZE, limit)
         result = api.drill_through(CUBE, rows_filters(state), scope, page=page, page_size=size, lang=lang)
         frames.append(result.frame)
-        total = result.total_rows or 0
+        total, columns = result.total_rows or 0, result.columns
         page += 1
         if len(result.frame) < size:
             break
     frame = pd.concat(frames, ignore_index=True).head(limit) if frames else pd.DataFrame()
-    return frame, total
+    keep = [c for c in CUSTOMER_COLUMNS if c in frame.columns]
+    return api.Result(None, frame[keep], {c: columns[c] for c in keep}, total_rows=total)
 
 
 def unit_name(level: str, key: int, scope: Scope, lang: str) -> str | None:

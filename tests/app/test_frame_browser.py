@@ -82,38 +82,58 @@ def test_click_menu_actions_on_a_chart(dash_duo, mams_app, demo_source):
     assert not severe_logs(dash_duo)
 
 
-def test_cross_filter_of_two_charts_and_a_table_cell(dash_duo, mams_app, demo_source):
+def open_menu_on_row(dash_duo, row: int = 0) -> int:
+    """Click the first cell of the ranking's ``row``; the click menu opens. Returns its key."""
+    selector = f'[id*="branches:units"] .ag-row[row-index="{row}"]'
+    wait_until(lambda: dash_duo.driver.find_elements(By.CSS_SELECTOR, selector), "ranking rows")
+    element = dash_duo.driver.find_element(By.CSS_SELECTOR, selector)
+    key = int(element.get_attribute("row-id"))
+    ActionChains(dash_duo.driver).move_to_element(
+        element.find_element(By.CSS_SELECTOR, ".ag-cell")
+    ).click().perform()
+    dash_duo.wait_for_element("#frame--menu-title", timeout=20)
+    return key
+
+
+def test_click_menu_actions_on_a_table_and_a_cross_filter(dash_duo, mams_app, demo_source):
     dash_duo.start_server(mams_app.app, navigate=False)
     sign_in(dash_duo, "analyst")
     dash_duo.driver.get(url(dash_duo, "/branches"))
-    region = first_region(dash_duo)
-    open_menu_on_bar(dash_duo, 0)
+    bars(dash_duo)
+    units_chart = '[id*="branches:units"]'
+
+    # a table cell opens the same menu: break down, rows behind
+    region = open_menu_on_row(dash_duo, 0)
+    dash_duo.select_dcc_dropdown("#frame--menu-by", value="Gender")
+    data = chart_data(dash_duo, "#frame--menu-by-chart")
+    want = expected_aum(demo_source, "gender", region_id=region)
+    assert dict(zip(data["customdata"], data["y"], strict=True)) == pytest.approx(want.to_dict(), rel=1e-9)
+    menu_action(dash_duo, "frame--menu-rows")
+    total = customers_in(demo_source, latest_month(demo_source), region)
+    dash_duo.wait_for_text_to_equal("#frame--menu-rows-total", f"Rows 1–50 of {total:,}", timeout=20)
+
+    # select the row's region: a cross-filter of the other charts
     menu_action(dash_duo, "frame--menu-select")
     wait_for_url(dash_duo, "sel=")
     # the bars keep every region, the selected one highlighted, the others dimmed
-    wait_until(
-        lambda: len(set(chart_data(dash_duo, '[id*="branches:units"]')["marker"]["opacity"])) == 2, "dim"
-    )
+    wait_until(lambda: len(set(chart_data(dash_duo, units_chart)["marker"]["opacity"])) == 2, "dim")
     # the trend chart is filtered to the selected region: its last AUM point is that region's
     trend = chart_data(dash_duo, "#branches--trend")
     assert trend["y"][-1] == pytest.approx(expected_aum(demo_source, "region")[region], rel=1e-9)
+    wait_until(lambda: not dash_duo.driver.find_elements(By.CSS_SELECTOR, ".modal.show"), "the menu closed")
     dash_duo.wait_for_element("#frame--clear-selection", timeout=20).click()
     wait_for_url(dash_duo, "/branches", absent="sel=")
-    wait_until(
-        lambda: set(chart_data(dash_duo, '[id*="branches:units"]')["marker"]["opacity"]) == {1.0}, "undim"
-    )
+    wait_until(lambda: set(chart_data(dash_duo, units_chart)["marker"]["opacity"]) == {1.0}, "undim")
 
-    # a table cell opens the same menu; drill down from the ranking's first row
-    cell = dash_duo.wait_for_element('[id*="branches:ranking"] .ag-row[row-index="0"] .ag-cell', timeout=20)
-    key = int(
-        dash_duo.driver.find_element(
-            By.CSS_SELECTOR, '[id*="branches:ranking"] .ag-row[row-index="0"]'
-        ).get_attribute("row-id")
-    )
-    ActionChains(dash_duo.driver).move_to_element(cell).click().perform()
+    # drill down from the table, then up again
+    key = open_menu_on_row(dash_duo, 0)
     menu_action(dash_duo, "frame--menu-down")
     wait_for_url(dash_duo, f"region={key}")
     wait_bars_match(dash_duo, expected_aum(demo_source, "branch", region_id=key))
+    open_menu_on_row(dash_duo, 0)
+    menu_action(dash_duo, "frame--menu-up")
+    wait_for_url(dash_duo, "/branches", absent=f"region={key}")
+    wait_bars_match(dash_duo, expected_aum(demo_source, "region"))
     assert not severe_logs(dash_duo)
 
 

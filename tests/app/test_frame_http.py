@@ -12,11 +12,12 @@ import json
 import pandas as pd
 import pytest
 
+from cube.views import branches as branches_view
 from tests.app.conftest import sign_in
 from tests.data.test_derive import pandas_customer_month
 
 UNITS = "branches:units"
-RANKING = "branches:ranking"
+RANKING = branches_view.RANKING_CHART
 
 
 # --- building forged callback posts from the app's own callback map ----------------------------
@@ -287,9 +288,11 @@ def test_analyst_export_has_the_true_rows_and_is_audited(mams_app, cm, own, late
     frame = pd.read_csv(io.StringIO(data["content"]))
     want = cm[(cm["m"] == latest) & (cm["region_id"] == region)]
     assert len(frame) == len(want)
-    assert set(frame["customer_id"].astype(str)) == set(want["customer_id"].astype(str))
+    # headers come from the cube's column metadata, in the user's language
+    assert {"Customer", "Customer name", "AUM"} <= set(frame.columns)
+    assert set(frame["Customer"].astype(str)) == set(want["customer_id"].astype(str))
     names = set(pd.read_parquet(mams_app_source(mams_app) / "customers.parquet")["name"])
-    assert not frame["customer_name"].astype(str).isin(names).any()  # an analyst sees no identities
+    assert not frame["Customer name"].astype(str).isin(names).any()  # an analyst sees no identities
     event = audit.recent(1)[0]
     assert event["action"] == "export" and event["username"] == "analyst"
     assert f"{len(want)} rows" in event["detail"]
