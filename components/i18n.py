@@ -6,6 +6,7 @@ test checks both languages carry the same keys) instead of showing a raw key to 
 
 from __future__ import annotations
 
+from components import messages_channels, messages_customers, messages_products
 from components.messages_frame import FRAME_MESSAGES
 
 LANGS = ("zh", "en")
@@ -210,6 +211,8 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 MESSAGES.update(FRAME_MESSAGES)
+for _view in (messages_customers, messages_products, messages_channels):
+    MESSAGES.update(_view.MESSAGES)
 
 
 def normalise_lang(lang: str | None) -> str:

@@ -35,3 +35,36 @@ def demo_source(demo_home: Path) -> Path:
     from data import paths
 
     return paths.demo_source_dir()
+
+
+SECOND_CUSTOMERS = 3000
+SECOND_MONTHS = 18
+SECOND_SEED = 11
+
+
+@pytest.fixture(scope="session")
+def second_bank_home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Another generated bank (other seed, size and months), for checking that a view's figures
+    hold on more than the one warehouse the code was written against. Built once per session;
+    use :func:`second_bank` to point the cube at it."""
+    from data import demo
+
+    home = tmp_path_factory.mktemp("second_bank")
+    os.environ["MAMS_HOME"] = str(home)
+    try:
+        demo.ensure_demo_warehouse(
+            customers=SECOND_CUSTOMERS, months=SECOND_MONTHS, seed=SECOND_SEED, log=lambda _l: None
+        )
+    finally:
+        os.environ["MAMS_HOME"] = str(demo_home)
+    return home
+
+
+@pytest.fixture
+def second_bank(second_bank_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """For one test, the cube serves the second bank; returns its generated Parquet folder.
+    (The cube follows MAMS_HOME: its caches are keyed by the data version.)"""
+    from data import paths
+
+    monkeypatch.setenv("MAMS_HOME", str(second_bank_home))
+    return paths.demo_source_dir()
