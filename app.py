@@ -200,11 +200,14 @@ def create_app() -> dash.Dash:
 
 def prepare_demo(log=print) -> None:
     """First start: build the demo warehouse and the demo users (later starts reuse both)."""
-    from data.demo import ensure_demo_warehouse  # the generator is needed on a first start only
+    from data.demo import ensure_demo_warehouse, layout_warning  # the generator: first start only
 
     log(f"Home folder: {paths.home()}")
     log("Checking the demo warehouse (built on first start, reused afterwards)...")
     ensure_demo_warehouse(log=log)
+    warning = layout_warning()
+    if warning:
+        log(f"WARNING: {warning}")
     from pages._session import demo_scope_ids
 
     branch_id, manager_id = demo_scope_ids()

@@ -1,12 +1,19 @@
-"""Benchmark of the standard cube queries: p50/p95 per query, cache off and on, beside raw
-DuckDB over the base tables and pandas on the same data, in one run. Prints a markdown table.
+"""Benchmark of the cube's queries, one at a time: p50/p95 per query, cache off and on, beside
+raw DuckDB over the base tables and pandas on the same data, in one run. Prints a markdown table.
 
     python benchmarks/cube_bench.py                    # the current warehouse ($MAMS_HOME)
     python benchmarks/cube_bench.py --synthetic 20000  # no warehouse: a synthetic one in memory
 
-"raw DuckDB" runs the same query compiled without rollup routing, as SQL on a cursor; "pandas"
-evaluates it with the tests' independent reference implementation on pre-joined frames, one
-cube's frame in memory at a time.
+The queries are what users run: first the built views' own declarations
+(``cube.standard_queries.view_queries``: ``cube.views.branches`` and ``cube.views.overview``
+for the bank, one region and one branch; names ``<view>.<state>.<query>``; attainment queries
+run through ``cube.api.attainment``, i.e. two cube queries), then the standard queries of the
+views to come (``STANDARD_QUERIES``). "raw DuckDB" runs the same queries compiled without
+rollup routing, as SQL on a cursor (both halves of an attainment); "pandas" evaluates the
+standard queries with the tests' independent reference implementation on pre-joined frames,
+one cube's frame in memory at a time (the views' queries are checked against pandas in
+``tests/cube/test_branches_view.py`` and ``tests/cube/test_overview.py``, not timed here).
+For a whole view render see ``benchmarks/view_bench.py``.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from cube import connection, engine  # noqa: E402 - after the path fix above
 from cube.api import Scope  # noqa: E402
 from cube.compile import compile_query  # noqa: E402
 from cube.resolve import resolve  # noqa: E402
-from cube.standard_queries import STANDARD_QUERIES  # noqa: E402
+from cube.standard_queries import STANDARD_QUERIES, view_queries  # noqa: E402
 from data import rollups, scores, warehouse  # noqa: E402
 
 
@@ -122,28 +129,62 @@ def _pandas_rows(con, cube_name: str, src: dict | None):
     return reference.flat(cube_name, raw, None)
 
 
+def _raw_sqls(run) -> list[str]:
+    """SQL over the base relations (no rollup routing) of every query ``run()`` sends to the
+    engine (an attainment sends two: actuals and targets)."""
+    asked: list = []
+    original = engine.execute
+
+    def recording(query, scope, lang="en", use_cache=True):
+        asked.append((query, scope))
+        return original(query, scope, lang, use_cache)
+
+    engine.execute = recording
+    try:
+        run()
+    finally:
+        engine.execute = original
+    backend = connection.backend()
+    out = []
+    for q, s in dict.fromkeys(asked):
+        expr, _, _ = compile_query(resolve(q), s, backend)
+        out.append(str(ibis.to_sql(expr, dialect="duckdb")))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--pandas-runs", type=int, default=None, help="runs of pandas (default: runs / 5, >= 3)")
     ap.add_argument("--synthetic", type=int, default=None)
     ap.add_argument("--no-pandas", action="store_true")
+    ap.add_argument("--no-views", action="store_true", help="only the standard queries (views to come)")
     args = ap.parse_args()
     con, src, what = _setup(args.synthetic)
     scope = Scope.all()
+    # (name, run(use_cache)): the views' own declarations (cube.views.*, via
+    # cube.standard_queries.view_queries), then the standard queries of the views to come
+    suite: list[tuple[str, object]] = []
+    if not args.no_views:
+        for vq in view_queries(scope):
+            suite.append((vq.name, lambda use_cache, vq=vq: vq.run(scope, use_cache=use_cache)))
+    for sq in STANDARD_QUERIES:
+        suite.append((sq.name, lambda use_cache, q=sq.query: engine.execute(q, scope, use_cache=use_cache)))
     cells: dict[str, list[str]] = {}
     served: dict[str, str] = {}
-    for sq in STANDARD_QUERIES:
-        q = sq.query
-        off = _time(lambda q=q: engine.execute(q, scope, use_cache=False), args.runs)
-        served[sq.name] = engine.execute(q, scope, use_cache=True).served_by  # primes the cache
-        hit = _time(lambda q=q: engine.execute(q, scope, use_cache=True), args.runs)
-        expr, _, _ = compile_query(resolve(q), scope, connection.backend())  # base tables
-        sql = str(ibis.to_sql(expr, dialect="duckdb"))
+    for name, run in suite:
+        off = _time(lambda run=run: run(False), args.runs)
+        served[name] = run(True).served_by  # primes the cache
+        hit = _time(lambda run=run: run(True), args.runs)
+        sqls = _raw_sqls(lambda run=run: run(False))
         backend = connection.backend()  # its cursor holds the views over published score files
-        raw = _time(lambda sql=sql, b=backend: b.raw_sql(sql).to_arrow_table(), args.runs)
-        cells[sq.name] = [f"{a:.1f} / {b:.1f}" for a, b in (off, hit, raw)] + ["-"]
-        print(f"{sq.name}: {cells[sq.name]}", file=sys.stderr)
+
+        def raw(sqls=sqls, b=backend):
+            for sql in sqls:
+                b.raw_sql(sql).to_arrow_table()
+
+        cells[name] = [f"{a:.1f} / {b:.1f}" for a, b in (off, hit, _time(raw, args.runs))] + ["-"]
+        print(f"{name}: {cells[name]}", file=sys.stderr)
     if not args.no_pandas:
         from tests.cube import reference
 
@@ -152,6 +193,8 @@ def main() -> None:
         big_first = ("transactions", "holdings", "customers")
         cubes = dict.fromkeys((*big_first, *(s.query.cube for s in STANDARD_QUERIES)))
         for cube_name in cubes:
+            if not any(s.query.cube == cube_name for s in STANDARD_QUERIES):
+                continue
             rows = _pandas_rows(con, cube_name, src)
             for sq in (s for s in STANDARD_QUERIES if s.query.cube == cube_name):
                 p50, p95 = _time(
@@ -164,8 +207,8 @@ def main() -> None:
     print(f"Cube benchmark: {what}; {args.runs} runs each; times in ms (p50 / p95)\n")
     print("| query | served by | cube, cache off | cube, cache hit | raw DuckDB (base) | pandas |")
     print("|---|---|---|---|---|---|")
-    for sq in STANDARD_QUERIES:
-        print(f"| {sq.name} | {served[sq.name]} | " + " | ".join(cells[sq.name]) + " |")
+    for name, _ in suite:
+        print(f"| {name} | {served[name]} | " + " | ".join(cells[name]) + " |")
 
 
 if __name__ == "__main__":

@@ -179,6 +179,7 @@ def line_chart(
         )
     _value_axis(fig, "y", all_values, fmt, lang, y_title, include_zero=False)
     fig.update_layout(legend={"orientation": "h", "y": -0.2})
+    fig.update_xaxes(tickformat="%Y-%m")  # months read alike in both languages
     return _base_layout(fig, height=height)
 
 
@@ -312,3 +313,197 @@ def attainment_bars(frame: pd.DataFrame, label: str, attainment: str, *, lang: s
     fig.add_vline(x=1.0, line_dash="dash", line_color="#555")
     _value_axis(fig, "x", [*values, 1.0], "percent", lang, t("col.attainment", lang))
     return _base_layout(fig, height=260)
+
+
+def heatmap(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    value: str,
+    fmt: str,
+    lang: str,
+    *,
+    key: str | None = None,
+    x_order: Sequence[Any] | None = None,
+    y_order: Sequence[Any] | None = None,
+    x_labels: dict[Any, str] | None = None,
+    y_labels: dict[Any, str] | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    show_text: bool = True,
+    height: int | None = None,
+) -> go.Figure:
+    """A matrix of ``value`` by ``y`` (rows) and ``x`` (columns), e.g. weekday x hour or branch x
+    channel. ``z`` keeps the raw numbers (a missing cell is None); hovers and cell texts show them
+    formatted in ``fmt``. Each cell's ``customdata`` is the row's ``key`` (default: the ``y``
+    value), so a click maps back to the member the row stands for. ``x_order``/``y_order`` fix
+    the order (default: sorted), ``x_labels``/``y_labels`` name the keys."""
+    xs = list(x_order) if x_order is not None else sorted(frame[x].dropna().unique().tolist())
+    ys = list(y_order) if y_order is not None else sorted(frame[y].dropna().unique().tolist())
+    cells = {(r[y], r[x]): r[value] for r in frame[[x, y, value]].to_dict("records")}
+    keys = dict(zip(frame[y], frame[key], strict=True)) if key else {}
+    z = [[_plain(cells.get((yv, xv))) for xv in xs] for yv in ys]
+    text = [[format_value(v, fmt, lang) if v is not None else "" for v in row] for row in z]
+    x_names = [(x_labels or {}).get(v, str(v)) for v in xs]
+    y_names = [(y_labels or {}).get(v, str(v)) for v in ys]
+    custom = [[_plain(keys.get(yv, yv)) for _ in xs] for yv in ys]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=x_names,
+            y=y_names,
+            customdata=custom,
+            text=text,
+            texttemplate="%{text}" if show_text else None,
+            hovertemplate="%{y} · %{x}<br>%{text}<extra></extra>",
+            colorscale="Blues",
+            showscale=False,
+            xgap=1,
+            ygap=1,
+        )
+    )
+    fig.update_xaxes(type="category", title_text=x_title, side="top")
+    fig.update_yaxes(type="category", title_text=y_title, autorange="reversed")
+    return _base_layout(fig, height=height or max(220, 60 + 28 * len(ys)))
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly scalar: numpy unwrapped, NaN as None."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def grouped_bars(
+    frame: pd.DataFrame,
+    x: str,
+    group: str,
+    group_label: str,
+    value: str,
+    member: str,
+    fmt: str,
+    lang: str,
+    *,
+    y_title: str | None = None,
+) -> go.Figure:
+    """One bar trace per ``group`` (its label from ``group_label``) over the ``x`` labels; each
+    bar carries ``[member, group key]`` in customdata, so a click opens the menu on that group."""
+    fig = go.Figure()
+    for key, part in frame.groupby(group, sort=False, dropna=False):
+        key = None if pd.isna(key) else key
+        values = _values(part, value)
+        fig.add_trace(
+            go.Bar(
+                x=_values(part, x),
+                y=values,
+                name=str(part[group_label].iloc[0]),
+                customdata=[[member, key] for _ in values],
+                hovertext=_texts(values, fmt, lang),
+                hovertemplate="%{x}<br>%{hovertext}<extra>%{fullData.name}</extra>",
+            )
+        )
+    _value_axis(fig, "y", _values(frame, value), fmt, lang, y_title)
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": 1.12})
+    return _base_layout(fig)
+
+
+def pareto_chart(
+    frame: pd.DataFrame,
+    x: str,
+    series: dict[str, tuple[str, str]],
+    key: str,
+    member: str,
+    lang: str,
+    *,
+    x_title: str | None = None,
+    y_title: str | None = None,
+) -> go.Figure:
+    """Cumulative-share curves (``series``: y column -> (x column, name)), shares 0-1 on both
+    axes, with the line of equality; each point carries ``[member, key]`` in customdata (the
+    decile it ends)."""
+    fig = go.Figure(
+        go.Scatter(
+            x=[0, 1],
+            y=[0, 1],
+            mode="lines",
+            line={"dash": "dot", "color": TOTAL},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    for y, (xcol, name) in series.items():
+        xs, ys = _values(frame, xcol), _values(frame, y)
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines+markers",
+                name=name,
+                customdata=[[member, k] for k in _values(frame, key)],
+                hovertext=[
+                    f"{format_value(a, 'percent', lang)} → {format_value(b, 'percent', lang)}"
+                    for a, b in zip(xs, ys, strict=True)
+                ],
+                hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>",
+            )
+        )
+    _value_axis(fig, "x", [0, 1], "percent", lang, x_title)
+    _value_axis(fig, "y", [0, 1], "percent", lang, y_title)
+    fig.update_layout(legend={"orientation": "h", "y": 1.12})
+    return _base_layout(fig)
+
+
+def flow_bars(
+    frame: pd.DataFrame,
+    x: str,
+    up: tuple[str, str],
+    down: tuple[str, str],
+    net: tuple[str, str],
+    key: str,
+    member: str,
+    lang: str,
+    *,
+    y_title: str | None = None,
+) -> go.Figure:
+    """Inflows above zero, outflows below (shown negative, raw values kept in customdata's
+    text) and the net as a line; every mark carries ``[member, key]`` in customdata."""
+    xs = [_period_text(v, lang) for v in _values(frame, x)]
+    custom = [[member, k] for k in _values(frame, key)]
+    ups, downs, nets = _values(frame, up[0]), _values(frame, down[0]), _values(frame, net[0])
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=xs,
+                y=ups,
+                name=up[1],
+                marker_color=UP,
+                customdata=custom,
+                hovertext=_texts(ups, "count", lang),
+            ),
+            go.Bar(
+                x=xs,
+                y=[-v for v in downs],
+                name=down[1],
+                marker_color=DOWN,
+                customdata=custom,
+                hovertext=_texts(downs, "count", lang),
+            ),
+            go.Scatter(
+                x=xs,
+                y=nets,
+                name=net[1],
+                mode="lines+markers",
+                marker_color=TOTAL,
+                customdata=custom,
+                hovertext=_texts(nets, "count", lang),
+            ),
+        ]
+    )
+    fig.update_traces(hovertemplate="%{x}<br>%{hovertext}<extra>%{fullData.name}</extra>")
+    _value_axis(fig, "y", [*ups, *[-v for v in downs], *nets], "count", lang, y_title)
+    fig.update_layout(barmode="relative", legend={"orientation": "h", "y": 1.12})
+    return _base_layout(fig)

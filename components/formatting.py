@@ -121,13 +121,32 @@ def unit_label(fmt: str, lang: str = "en", counted: str = "customers") -> str:
     return ""
 
 
-def axis_title(title: str | None, fmt: str, lang: str = "en", counted: str = "customers") -> str:
-    """An axis title with its unit: "AUM (¥)", "管理资产（元）"; just the unit without a title."""
-    unit = unit_label(fmt, lang, counted)
+# What a count counts, read from its title when the caller does not say (a chart of
+# "Transactions" counts transactions, not customers).
+COUNTED_WORDS = (
+    ("transactions", ("transaction", "交易")),
+    ("accounts", ("holdings", "持有笔数")),
+    ("products", ("products", "产品数")),
+    ("contacts", ("contact", "接触")),
+)
+
+
+def _counted(title: str | None) -> str:
+    text = (title or "").lower()
+    for counted, words in COUNTED_WORDS:
+        if any(w in text for w in words):
+            return counted
+    return "customers"
+
+
+def axis_title(title: str | None, fmt: str, lang: str = "en", counted: str | None = None) -> str:
+    """An axis title with its unit: "AUM (¥)", "管理资产（元）"; just the unit without a title.
+    A count's unit is what ``counted`` names, else what the title says it counts."""
+    unit = unit_label(fmt, lang, counted or _counted(title))
     if not title:
         return unit
-    if not unit:
-        return title
+    if not unit or (not _zh(lang) and unit.lower() in title.lower()):
+        return title  # "Transactions", not "Transactions (transactions)"
     return f"{title}（{unit}）" if _zh(lang) else f"{title} ({unit})"
 
 

@@ -132,4 +132,19 @@ FRAME_MESSAGES: dict[str, dict[str, str]] = {
         "en": "{value}, usually about {expected} (robust z {z})",
         "zh": "实际 {value}，通常约 {expected}（稳健z值 {z}）",
     },
+    "branches.mix": {"en": "The unit's mix", "zh": "本单位结构"},
+    "branches.mix.customers": {"en": "Customers by age band", "zh": "客户年龄结构"},
+    "branches.mix.products": {"en": "Balances by product category", "zh": "产品类别余额"},
+    "branches.mix.channels": {"en": "Transactions by channel type", "zh": "渠道类型交易"},
+    "branches.peer_rank": {
+        "en": "Rank {rank} of {of} branches in your region",
+        "zh": "在本区域 {of} 个网点中排名第 {rank}",
+    },
+    "branches.peer_note": {
+        "en": "By the composite score; beside your branch's figures, the region's median branch "
+        "(other branches' figures are not shown).",
+        "zh": "按综合评分排名；与本网点指标并列的是区域网点中位数（不显示其他网点的数据）。",
+    },
+    "branches.own": {"en": "Your branch", "zh": "本网点"},
+    "branches.median": {"en": "Region median", "zh": "区域中位数"},
 }

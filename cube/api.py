@@ -41,7 +41,7 @@ from typing import Any
 
 import pandas as pd
 
-from cube import engine, ops
+from cube import connection, engine, ops
 from cube.model import CUBES, get_cube, hierarchy_levels, next_level, resolve_member
 from cube.query import (
     FILTER_OPS,
@@ -56,6 +56,7 @@ from cube.query import (
     Scope,
     label_column,
 )
+from data import scores
 
 __all__ = [
     "FILTER_OPS",
@@ -75,6 +76,7 @@ __all__ = [
     "drill_through",
     "drill_up",
     "execute",
+    "scored",
     "hierarchies",
     "iter_drill_through",
     "label_column",
@@ -109,6 +111,16 @@ def member_label(member: str, lang: str = "en") -> str:
 
 
 # --- running queries ------------------------------------------------------------------------
+
+
+def scored(member: str) -> bool:
+    """Whether the model scores a dimension reads (``customers.segment``: segmentation,
+    ``customers.value_tier``: value) are published for the current data; True for every
+    dimension that does not come from a model. Pages show "not run yet" instead of a column of
+    "Not scored", and skip queries that could only return that."""
+    found = resolve_member(member)
+    kind = getattr(found, "attribute", None)
+    return kind is None or kind in scores.current(connection.warehouse_version())
 
 
 def execute(query: Query, scope: Scope, lang: str = "en", use_cache: bool = True) -> Result:

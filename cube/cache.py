@@ -40,6 +40,7 @@ def put(k: str, result: Result) -> None:
         "columns": {n: [c.role, c.label_en, c.label_zh, c.fmt] for n, c in result.columns.items()},
         "sql": result.sql,
         "served_by": result.served_by,
+        "total_rows": result.total_rows,
     }
     table = table.replace_schema_metadata(
         {**(table.schema.metadata or {}), b"mams": json.dumps(meta).encode()}
@@ -57,7 +58,9 @@ def get(k: str) -> Result | None:
     table = pa.ipc.open_stream(raw).read_all()
     meta = json.loads(table.schema.metadata[b"mams"])
     cols = {n: ColumnInfo(n, *v) for n, v in meta["columns"].items()}
-    return Result(None, table.to_pandas(), cols, meta["sql"], meta["served_by"])
+    return Result(
+        None, table.to_pandas(), cols, meta["sql"], meta["served_by"], total_rows=meta.get("total_rows")
+    )
 
 
 def clear() -> None:

@@ -77,6 +77,27 @@ def add_labels(frame: pd.DataFrame, rq: ResolvedQuery, scope: Scope, lang: str, 
     return frame
 
 
+def in_declared_order(frame: pd.DataFrame, rq: ResolvedQuery) -> pd.DataFrame:
+    """Rows of a query without its own sort, in the order the model declares coded values
+    (age bands young to old, tenure short to long) rather than alphabetically ("<25" last)."""
+    if rq.query.sort or rq.query.limit is not None or frame.empty:
+        return frame
+    keys = {}
+    for q, d in zip(rq.query.dimensions, rq.dimensions, strict=True):
+        if d.values:
+            order = {code: i for i, code in enumerate(d.values)}
+            keys[q] = frame[q].map(lambda v, order=order: order.get(v, len(order)))
+    if not keys:
+        return frame
+    by = [f"_order{i}" if q in keys else q for i, q in enumerate(rq.query.dimensions)]
+    ranked = frame.assign(**{f"_order{i}": keys[q] for i, q in enumerate(rq.query.dimensions) if q in keys})
+    return (
+        ranked.sort_values(by, kind="stable", na_position="last")
+        .drop(columns=list(f"_order{i}" for i, q in enumerate(rq.query.dimensions) if q in keys))
+        .reset_index(drop=True)
+    )
+
+
 _plans: OrderedDict[tuple, tuple] = OrderedDict()
 _plans_lock = threading.Lock()
 PLAN_CACHE_SIZE = 512
@@ -147,6 +168,7 @@ def _execute(query: Query, scope: Scope, lang: str, use_cache: bool) -> Result:
         table = expr.to_pyarrow()
     frame = _plain_numbers(table).to_pandas().rename(columns=aliases)
     frame = add_labels(frame, rq, scope, lang, con)
+    frame = in_declared_order(frame, rq)
     result = Result(query, frame, column_infos(rq), sql, served_by, (time.perf_counter() - t0) * 1000)
     if key is not None:
         cache.put(key, result)
@@ -176,6 +198,17 @@ def _drill_through(
     ):
         raise CubeError(f"page must be >= 0 and page_size in 1..{MAX_PAGE_SIZE}")
     resolved = resolve_filters(cube, filters)
+    version = connection.data_version()
+    key = (
+        cache.key("drill", cube_name, tuple(filters), scope, page, page_size, lang, version)
+        if version
+        else None
+    )
+    hit = cache.get(key) if key is not None else None
+    if hit is not None:
+        hit.cached = True
+        hit.ms = (time.perf_counter() - t0) * 1000
+        return hit
     con = connection.backend()
     t = filtered(base_table(cube, con, attribute_columns((), resolved)), cube, resolved, scope, con)
     cols = [t[c] for c in cube.detail_columns]
@@ -193,7 +226,7 @@ def _drill_through(
     order = [ibis.asc(c) for c in cube.detail_order] or None
     page_expr = (rows.order_by(order) if order else rows).limit(page_size, offset=page * page_size)
     frame = page_expr.to_pyarrow().to_pandas()
-    return Result(
+    result = Result(
         None,
         frame,
         infos,
@@ -202,3 +235,6 @@ def _drill_through(
         (time.perf_counter() - t0) * 1000,
         total_rows=total,
     )
+    if key is not None:
+        cache.put(key, result)  # rows of one data version never change: cached like aggregates
+    return result

@@ -70,6 +70,8 @@ def choose_source(
                 continue
             table = _rollup_table(r, con)
             rows = _rollup_rows(con, table) if table else None
+            if rows is not None and not set(needed) | set(mapping.values()) <= _rollup_columns(con, table):
+                rows = None  # built by an earlier release, without a column declared since
             if rows is not None and (best is None or rows < best[0]):
                 best = (rows, table, mapping)
     if best is None:
@@ -99,6 +101,19 @@ def _rollup_table(r: rollups.Rollup, con: Any) -> str | None:
 
 # Row count of each rollup table, per warehouse version (or backend when unversioned).
 _row_counts: dict[tuple[str | None, str], int | None] = {}
+
+
+_columns: dict[tuple[str | None, str], frozenset[str]] = {}
+
+
+def _rollup_columns(con: Any, name: str) -> frozenset[str]:
+    """The columns rollup table ``name`` really has in this warehouse (memoised per version): a
+    warehouse loaded by an earlier release may lack a measure declared since, and must then be
+    answered from the base tables instead of failing."""
+    key = (connection.warehouse_version() or str(id(con)), name)
+    if key not in _columns:
+        _columns[key] = frozenset(con.table(name).columns)
+    return _columns[key]
 
 
 def _rollup_rows(con: Any, name: str) -> int | None:

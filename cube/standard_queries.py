@@ -1,15 +1,31 @@
-"""The standard dashboard queries: each page's first view and a drill step.
+"""The dashboard queries shared by the pages, the correctness tests and the benchmark, so what
+is tested and measured is what users see.
 
-Shared by the pages, the correctness tests and the benchmark, so what is tested and measured
-is what users see. Queries without a month filter show the latest month for stocks (balances,
-customer counts) and all months for flows. Drill steps use id 1 / codes the contract allows.
+Two kinds:
+
+- **Views that are built** declare their own queries (``cube.views.branches``,
+  ``cube.views.overview``: ``queries(state)`` and the runners). :func:`view_queries` lists them
+  for a few representative states (the bank, one region, one branch; the latest month against
+  the previous one), as the benchmarks run them. Their pandas references are
+  ``tests/cube/test_branches_view.py`` and ``tests/cube/test_overview.py``.
+- **Views to come**: :data:`STANDARD_QUERIES`, the first view and a drill step of each page
+  that is not built yet (customers, segmentation, products, channels, campaigns). Each entry is
+  a stand-in, to be **replaced by its view's declaration when that view is built** (then
+  removed here). Their pandas reference is ``tests/cube/test_standard.py``.
+
+Standard queries without a month filter show the latest month for stocks (balances, customer
+counts) and all months for flows. Drill steps use id 1 / codes the contract allows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cube.api import Filter, Query
+from cube.api import Filter, Query, Result, Scope, attainment, execute
+from cube.views import branches as bv
+from cube.views import options
+from cube.views import overview as ov
+from cube.views.state import ViewState
 
 
 @dataclass(frozen=True)
@@ -20,41 +36,9 @@ class StandardQuery:
     description: str
 
 
-_BRANCH_MEASURES = tuple(
-    f"customers.{m}"
-    for m in (
-        "customers",
-        "aum",
-        "deposits",
-        "loans",
-        "contribution",
-        "new_customers",
-        "lost_customers",
-        "active_customers",
-    )
-)
 _TXN = ("transactions.txn_count", "transactions.amount")
 
 STANDARD_QUERIES: tuple[StandardQuery, ...] = (
-    StandardQuery("overview_kpis", "overview", Query("customers", _BRANCH_MEASURES), "Headline KPIs"),
-    StandardQuery(
-        "overview_trend_month",
-        "overview",
-        Query(
-            "customers",
-            ("customers.aum", "customers.contribution", "customers.customers"),
-            ("customers.month",),
-        ),
-        "Monthly trend",
-    ),
-    StandardQuery(
-        "overview_trend_year",
-        "overview",
-        Query(
-            "customers", ("customers.aum", "customers.contribution", "customers.avg_aum"), ("customers.year",)
-        ),
-        "Yearly trend (stocks at year end)",
-    ),
     StandardQuery(
         "customers_by_age",
         "customers",
@@ -180,36 +164,6 @@ STANDARD_QUERIES: tuple[StandardQuery, ...] = (
         "Distinct transacting customers (base table)",
     ),
     StandardQuery(
-        "branches_by_region",
-        "branches",
-        Query("customers", _BRANCH_MEASURES, ("customers.region",)),
-        "Regions",
-    ),
-    StandardQuery(
-        "branches_in_region",
-        "branches",
-        Query(
-            "customers", _BRANCH_MEASURES, ("customers.branch",), (Filter("customers.region", "eq", (1,)),)
-        ),
-        "Drill: branches of region 1",
-    ),
-    StandardQuery(
-        "branches_managers",
-        "branches",
-        Query(
-            "customers", _BRANCH_MEASURES, ("customers.manager",), (Filter("customers.branch", "eq", (1,)),)
-        ),
-        "Drill: managers of branch 1",
-    ),
-    StandardQuery(
-        "branches_monthly",
-        "branches",
-        Query(
-            "customers", ("customers.aum", "customers.new_customers"), ("customers.month", "customers.region")
-        ),
-        "Regions per month",
-    ),
-    StandardQuery(
         "campaigns_overview",
         "campaigns",
         Query(
@@ -237,14 +191,67 @@ STANDARD_QUERIES: tuple[StandardQuery, ...] = (
         ),
         "Drill: one campaign by region",
     ),
-    StandardQuery(
-        "targets_by_branch",
-        "branches",
-        Query(
-            "targets", ("targets.aum", "targets.contribution", "targets.new_customers"), ("targets.region",)
-        ),
-        "Targets by region",
-    ),
 )
+"""Queries of the views to come (not built yet): each to be replaced by its view's declaration."""
 
 BY_NAME: dict[str, StandardQuery] = {s.name: s for s in STANDARD_QUERIES}
+
+
+# --- the views that are built -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ViewQuery:
+    """One aggregate query of a built view, in one representative state. ``name`` is
+    ``<view>.<state>.<query>``; ``attainment`` says it runs through ``cube.api.attainment``
+    (actuals beside targets: two cube queries) instead of ``cube.api.execute``."""
+
+    name: str
+    view: str
+    state: str
+    query: Query
+    attainment: bool = False
+
+    def run(self, scope: Scope, lang: str = "en", use_cache: bool = True) -> Result:
+        runner = attainment if self.attainment else execute
+        return runner(self.query, scope, lang, use_cache)
+
+
+def view_states(scope: Scope) -> dict:
+    """The representative states of the built views, resolved under ``scope``: ``bank``,
+    ``region`` (region 1, or the scope's first) and ``branch`` (the first branch of that
+    region); the default period (the latest month) against the previous month."""
+    available = options.months(scope)
+    bank = ViewState().resolve(available)
+    out = {"bank": bank}
+    regions = [o["value"] for o in options.org_options("region", bank, scope, "en")]
+    if regions:
+        region = bank.with_(region=1 if 1 in regions else regions[0])
+        out["region"] = region
+        branches = [o["value"] for o in options.org_options("branch", region, scope, "en")]
+        if branches:
+            out["branch"] = region.with_(branch=branches[0])
+    return out
+
+
+def view_queries(scope: Scope, states: dict | None = None) -> tuple[ViewQuery, ...]:
+    """Every aggregate query one render of the Branches and the Overview view runs, per state
+    of :func:`view_states` (or ``states``), from the views' own declarations (duplicates within
+    one render listed once)."""
+    states = states if states is not None else view_states(scope)
+    available = options.months(scope)
+    out: list[ViewQuery] = []
+    for sname, state in states.items():
+        seen: set[Query] = set()
+
+        def add(view: str, name: str, q: Query | None, att: bool = False, sname=sname, seen=seen) -> None:
+            if q is not None and (q, att) not in seen:
+                seen.add((q, att))
+                out.append(ViewQuery(f"{view}.{sname}.{name}", view, sname, q, att))
+
+        for name, q in bv.queries(state).items():
+            add("branches", name, q, name in bv.ATTAINMENT_QUERIES)
+        seen.clear()
+        for name, q in ov.queries(state, available).items():
+            add("overview", name, q, name in ov.ATTAINMENT_QUERIES)
+    return tuple(out)

@@ -449,12 +449,94 @@ CUSTOMER_MONTH = Table(
         Column("is_dormant", "BOOLEAN", "Open, but no transaction in this and the previous five months."),
         Column("is_churned", "BOOLEAN", "The relationship closed in this month."),
         Column("is_new", "BOOLEAN", "The relationship opened in this month."),
+        # The main channel: the channel code with most transactions in the month (ties go to the
+        # code listed first in CHANNEL_CODES); null in a month without transactions.
+        Column(
+            "main_channel",
+            "VARCHAR",
+            "Channel with most transactions in the month (ties: first in channel-code order); "
+            "null without transactions.",
+            nullable=True,
+            allowed=CHANNEL_CODES,
+        ),
+        Column(
+            "main_channel_prev",
+            "VARCHAR",
+            "main_channel of the month before (null if none, or before the first data month).",
+            nullable=True,
+            allowed=CHANNEL_CODES,
+        ),
+        Column(
+            "main_channel_ly",
+            "VARCHAR",
+            "main_channel 12 months before (null if none, or before the first data month).",
+            nullable=True,
+            allowed=CHANNEL_CODES,
+        ),
     ),
     ("month_date", "customer_id"),
     source="derived",
 )
 
-DERIVED_TABLES: tuple[Table, ...] = (CALENDAR, CUSTOMER_MONTH)
+AUM_TIERS = ("mass", "gold", "platinum", "diamond", "private")
+# Lower bound (yuan, month-end AUM) of each AUM tier; "none": not a customer that month.
+AUM_TIER_BOUNDS = {
+    "mass": 0.0,
+    "gold": 50_000.0,
+    "platinum": 300_000.0,
+    "diamond": 1_000_000.0,
+    "private": 6_000_000.0,
+}
+
+CUSTOMER_TIERS = Table(
+    "customer_tiers",
+    "fact",
+    "One row per customer per month (as customer_month), with the customer's place in the "
+    "distribution: AUM tier by fixed bands this month, one month and twelve months before, "
+    "bank-wide AUM and contribution deciles of the month, and the opening month (cohort).",
+    (
+        Column("month_date", "DATE", "Month (first day)."),
+        Column("customer_id", "BIGINT", "Customer.", references="customers.customer_id"),
+        Column("region_id", "INTEGER", "Region of the home branch.", references="regions.region_id"),
+        Column("branch_id", "INTEGER", "Home branch.", references="branches.branch_id"),
+        Column("manager_id", "INTEGER", "Relationship manager.", references="managers.manager_id"),
+        Column("gender", "VARCHAR", "M or F.", allowed=GENDERS),
+        Column("age_band", "VARCHAR", "Age band.", allowed=AGE_BANDS),
+        Column("income_band", "VARCHAR", "Monthly income band.", allowed=INCOME_BANDS),
+        Column("occupation", "VARCHAR", "Occupation group.", allowed=OCCUPATIONS),
+        Column("tenure_band", "VARCHAR", "Tenure band.", allowed=TENURE_BANDS),
+        Column("city", "VARCHAR", "City of residence."),
+        Column("credit_grade", "VARCHAR", "Internal credit grade.", allowed=CREDIT_GRADES),
+        Column("open_month", "DATE", "Month the relationship began (first day): the cohort."),
+        Column("aum", "DOUBLE", "Month-end AUM (as customer_month)."),
+        Column("contribution", "DOUBLE", "Contribution in the month (as customer_month)."),
+        Column("aum_tier", "VARCHAR", "AUM tier by fixed bands of month-end AUM.", allowed=AUM_TIERS),
+        Column(
+            "aum_tier_before",
+            "VARCHAR",
+            "AUM tier one month before ('none': not a customer then).",
+            allowed=(*AUM_TIERS, "none"),
+        ),
+        Column(
+            "aum_tier_year_before",
+            "VARCHAR",
+            "AUM tier twelve months before ('none': not a customer then, or before the data).",
+            allowed=(*AUM_TIERS, "none"),
+        ),
+        Column("aum_decile", "INTEGER", "Bank-wide AUM decile of the month, 1 = the top 10%.", min_value=1.0),
+        Column(
+            "contribution_decile",
+            "INTEGER",
+            "Bank-wide contribution decile of the month, 1 = the top 10%.",
+            min_value=1.0,
+        ),
+        Column("is_churned", "BOOLEAN", "The relationship closed in this month."),
+    ),
+    ("month_date", "customer_id"),
+    source="derived",
+)
+
+DERIVED_TABLES: tuple[Table, ...] = (CALENDAR, CUSTOMER_MONTH, CUSTOMER_TIERS)
 
 
 @dataclass(frozen=True)
@@ -462,7 +544,15 @@ class Meta:
     """Key/value facts about a built warehouse (table ``meta``)."""
 
     keys: tuple[str, ...] = field(
-        default=("data_version", "built_at", "source", "first_month", "last_month", "contract_version")
+        default=(
+            "data_version",
+            "built_at",
+            "source",
+            "first_month",
+            "last_month",
+            "contract_version",
+            "layout",  # data.layout.fingerprint(): derived tables and rollups this build has
+        )
     )
 
 

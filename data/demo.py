@@ -11,9 +11,32 @@ import fcntl
 from collections.abc import Callable
 from pathlib import Path
 
-from data import paths, warehouse
+from data import layout, paths, warehouse
 from data.generator import generate
 from data.load import load
+
+
+def _stale_demo(path: Path) -> bool:
+    """Whether ``path`` is the demo warehouse, built with another layout than this code's
+    (a bank's own warehouse is never rebuilt behind its back: see :func:`layout_warning`)."""
+    meta = layout.built(path)
+    demo_source = paths.demo_source_dir()
+    return (
+        meta.get("source") == str(demo_source)
+        and meta.get("layout") != layout.fingerprint()
+        and any(demo_source.glob("*.parquet"))
+    )
+
+
+def layout_warning() -> str | None:
+    """A message for the console when the current warehouse lacks what this release declares."""
+    path = warehouse.current_path()
+    if path is None or layout.is_current(path):
+        return None
+    return (
+        f"The warehouse {path.name} was built by an earlier release: some views need columns it "
+        "lacks. Load the data again: python -m data.load <folder of the extract>"
+    )
 
 
 def ensure_demo_warehouse(
@@ -37,15 +60,20 @@ def ensure_demo_warehouse(
         The current warehouse file.
     """
     path = warehouse.current_path()
-    if path is not None:
+    if path is not None and not _stale_demo(path):
         return path
     # Several workers may start at once: one builds, the others wait and then find it built.
     with open(paths.warehouse_dir() / "DEMO.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         path = warehouse.current_path()
-        if path is not None:
+        if path is not None and not _stale_demo(path):
             return path
         source = paths.demo_source_dir()
+        if path is not None:  # the demo, built by an earlier release: load its data again
+            log("The demo warehouse was built by an earlier release; rebuilding it from the demo data")
+            result = load(source, progress=log)
+            log(f"Demo warehouse ready: {result.path} (data version {result.data_version})")
+            return result.path
         log(f"No warehouse yet: generating demo data ({customers:,} customers, {months} months) in {source}")
         generate(source, customers=customers, months=months, seed=seed)
         log("Loading the demo data into a new warehouse")

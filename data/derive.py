@@ -136,7 +136,22 @@ def customer_month_expressions() -> dict[str, str]:
         "is_churned": churned,
         "is_new": "s.open_month = s.month_date",
     }
+    # Customer rows are contiguous months (opening or first data month to closing), so the
+    # customer's row k rows back is the month k months back.
+    main = main_channel_expression()
+    expr["main_channel"] = main
+    for column, lag in (("main_channel_prev", 1), ("main_channel_ly", 12)):
+        expr[column] = f"lag({main}, {lag}) OVER (PARTITION BY s.customer_id ORDER BY s.month_date)"
     return expr
+
+
+def main_channel_expression() -> str:
+    """The channel code with most transactions in the month; ties go to the code first in
+    ``contract.CHANNEL_CODES``; NULL in a month without transactions."""
+    counts = {code: f"coalesce(t.txn_count_{code}, 0)" for code in contract.CHANNEL_CODES}
+    top = f"greatest({', '.join(counts.values())})"
+    cases = " ".join(f"WHEN {c} = {top} THEN '{code}'" for code, c in counts.items())
+    return f"(CASE WHEN coalesce(t.txn_count, 0) = 0 THEN NULL {cases} END)"
 
 
 def build_customer_month(con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date) -> None:
@@ -190,6 +205,46 @@ def build_customer_month(con: duckdb.DuckDBPyConnection, first: dt.date, last: d
     )
 
 
+def _aum_tier(aum: str) -> str:
+    bounds = sorted(contract.AUM_TIER_BOUNDS.items(), key=lambda kv: -kv[1])
+    cases = " ".join(f"WHEN {aum} >= {low} THEN '{tier}'" for tier, low in bounds[:-1])
+    return f"CASE {cases} ELSE '{bounds[-1][0]}' END"
+
+
+def build_customer_tiers(con: duckdb.DuckDBPyConnection) -> None:
+    """``customer_tiers``: customer_month's rows with AUM tiers (now, a month and a year
+    before), bank-wide AUM and contribution deciles of the month and the opening month.
+
+    A customer's rows are consecutive months (opening to closing), so the tier ``n`` rows
+    back is the tier ``n`` months back. Deciles order the month's customers by value (ties by
+    customer id), so within any subset of customers (a branch, an age band) customers of a
+    better decile never hold less: cumulative sums over deciles lie on that subset's own
+    Pareto curve.
+    """
+    tier = _aum_tier("cm.aum")
+    con.execute(
+        f"""CREATE TABLE customer_tiers AS
+        WITH x AS (
+            SELECT cm.*, {tier} AS aum_tier,
+                   CAST(date_trunc('month', c.open_date) AS DATE) AS open_month,
+                   c.city, c.credit_grade
+            FROM customer_month cm JOIN customers c ON c.customer_id = cm.customer_id)
+        SELECT month_date, customer_id, region_id, branch_id, manager_id, gender, age_band,
+               income_band, occupation, tenure_band, city, credit_grade, open_month, aum,
+               contribution, aum_tier,
+               coalesce(lag(aum_tier, 1) OVER w, 'none') AS aum_tier_before,
+               coalesce(lag(aum_tier, 12) OVER w, 'none') AS aum_tier_year_before,
+               CAST(ntile(10) OVER (PARTITION BY month_date ORDER BY aum DESC, customer_id) AS INTEGER)
+                   AS aum_decile,
+               CAST(ntile(10) OVER (PARTITION BY month_date ORDER BY contribution DESC, customer_id)
+                   AS INTEGER) AS contribution_decile,
+               is_churned
+        FROM x
+        WINDOW w AS (PARTITION BY customer_id ORDER BY month_date)
+        ORDER BY month_date, customer_id"""
+    )
+
+
 def build_transactions_enriched(con: duckdb.DuckDBPyConnection) -> None:
     """The ``transactions_enriched`` view: transactions plus time parts and dimension attributes."""
     con.execute(
@@ -218,12 +273,47 @@ def build_holdings_enriched(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """CREATE TABLE holdings_enriched AS
         SELECT h.month_date, h.customer_id, h.product_id, h.balance, h.avg_daily_balance,
-               p.category, p.balance_type, cm.region_id, cm.branch_id, cm.manager_id
+               p.category, p.balance_type, cm.region_id, cm.branch_id, cm.manager_id,
+               -- the month's margin on the holding, as customer_month.contribution adds it up
+               h.avg_daily_balance * p.margin_rate / 12 AS margin,
+               cm.gender, cm.age_band, cm.income_band, cm.occupation, cm.tenure_band
         FROM holdings h
         JOIN products p ON p.product_id = h.product_id
         JOIN customer_month cm ON cm.month_date = h.month_date AND cm.customer_id = h.customer_id
         ORDER BY h.month_date, cm.region_id, cm.branch_id, h.customer_id, h.product_id"""
     )
+
+
+def build_product_pairs(con: duckdb.DuckDBPyConnection) -> None:
+    """``product_pairs``: per month and holder's org (region, branch, manager), for every two
+    products A and B (A = B included), the customers holding both at month end.
+
+    (month, customer, product) is the holdings key, so each customer adds 1 to a cell at most
+    and the counts add up over the org levels exactly (a customer has one manager a month).
+    Built one month at a time: the self-join of a month's holdings is the largest step
+    (~18 pairs per customer), and a month at a time keeps its memory bounded at 1M customers.
+    """
+    con.execute(
+        """CREATE TABLE product_pairs (
+            month_date DATE, region_id INTEGER, branch_id INTEGER, manager_id INTEGER,
+            category VARCHAR, product_id INTEGER, other_category VARCHAR, other_product_id INTEGER,
+            customers BIGINT)"""
+    )
+    months = [
+        r[0] for r in con.execute("SELECT DISTINCT month_date FROM holdings_enriched ORDER BY 1").fetchall()
+    ]
+    for month in months:
+        con.execute(
+            """INSERT INTO product_pairs
+            SELECT a.month_date, a.region_id, a.branch_id, a.manager_id, a.category, a.product_id,
+                   b.category, b.product_id, count(*)
+            FROM holdings_enriched a
+            JOIN holdings_enriched b ON b.month_date = a.month_date AND b.customer_id = a.customer_id
+            WHERE a.month_date = ? AND b.month_date = ?
+            GROUP BY ALL
+            ORDER BY ALL""",
+            [month, month],
+        )
 
 
 def build_campaign_contacts_enriched(con: duckdb.DuckDBPyConnection) -> None:
@@ -294,9 +384,13 @@ def build_derived(
     build_calendar(con, first, last)
     say("Building customer_month")
     build_customer_month(con, first, last)
+    say("Building customer_tiers")
+    build_customer_tiers(con)
     build_transactions_enriched(con)
     say("Building holdings_enriched")
     build_holdings_enriched(con)
+    say("Building product_pairs")
+    build_product_pairs(con)
     build_campaign_contacts_enriched(con)
     for rollup in rollups.LOAD_ROLLUPS:
         say(f"Building {rollup.name}")

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from data import contract, derive, paths, warehouse
+from data import contract, derive, layout, paths, warehouse
 from data.validate import Problem, Report, StagedTable, validate
 
 KEEP_FILES = 3  # the current warehouse and the two before it (readers may still hold them)
@@ -335,6 +335,7 @@ def _build(
             "first_month": first_month,
             "last_month": last_month,
             "contract_version": contract.CONTRACT_VERSION,
+            "layout": layout.fingerprint(),
         }
         con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         con.executemany("INSERT INTO meta VALUES (?, ?)", [[k, meta[k]] for k in contract.Meta().keys])

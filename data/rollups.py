@@ -16,7 +16,10 @@ derived layer creates over the base tables:
 - ``campaign_contacts_enriched``: every campaign contact with the campaign's product, start date
   and month, and the customer's home ``branch_id``, ``manager_id`` and ``region_id``.
 - ``holdings_enriched``: every holdings column plus the product's ``category`` and
-  ``balance_type`` and the holder's ``region_id``, ``branch_id`` and ``manager_id`` that month.
+  ``balance_type`` and the holder's ``region_id``, ``branch_id`` and ``manager_id`` that month,
+  the holding's month ``margin`` (avg_daily_balance * margin_rate / 12) and the holder's
+  attributes that month (``HOLDER_ATTRIBUTES``).
+- ``product_pairs``: customers holding both of two products, by month and holder's org.
 """
 
 from __future__ import annotations
@@ -24,6 +27,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from data import contract
+
+# The holder's customer_month attributes that month, carried on holdings_enriched (the Products
+# view's "who holds a product"): one value per customer and month, so holder counts add up over them.
+HOLDER_ATTRIBUTES = ("gender", "age_band", "income_band", "occupation", "tenure_band")
 
 # The enriched relations the derived layer builds, with their columns (checked by a test).
 ENRICHED: dict[str, tuple[str, ...]] = {
@@ -55,6 +62,19 @@ ENRICHED: dict[str, tuple[str, ...]] = {
         "region_id",
         "branch_id",
         "manager_id",
+        "margin",
+        *HOLDER_ATTRIBUTES,
+    ),
+    "product_pairs": (
+        "month_date",
+        "region_id",
+        "branch_id",
+        "manager_id",
+        "category",
+        "product_id",
+        "other_category",
+        "other_product_id",
+        "customers",
     ),
 }
 
@@ -264,6 +284,50 @@ ROLLUPS += (
     ),
 )
 
+# Behaviour of the Customers view: transactions per channel beside the counts they divide by.
+_CM_CHANNEL_MEASURES = (
+    *_CM_MEASURES,
+    *(RollupMeasure(f"txn_count_{code}", "sum", f"txn_count_{code}") for code in contract.CHANNEL_CODES),
+)
+ROLLUPS += (
+    Rollup(
+        "rollup_cm_channels_org",
+        "customer_month",
+        ("month_date", "region_id", "branch_id", "manager_id"),
+        _CM_CHANNEL_MEASURES,
+    ),
+    Rollup(
+        "rollup_cm_channels_segment",
+        "customer_month",
+        ("month_date", "region_id", "branch_id", "segment"),
+        _CM_CHANNEL_MEASURES,
+        published_by=("segmentation",),
+    ),
+)
+
+# Customer tiers (cube "customer_tiers", the Customers view): deciles, AUM-tier migrations,
+# cohorts and the city x credit-grade structure, each at manager grain (scoped users too).
+_CT_MEASURES = (
+    RollupMeasure("customers", "count"),
+    RollupMeasure("aum", "sum", "aum"),
+    RollupMeasure("contribution", "sum", "contribution"),
+    RollupMeasure("is_churned", "sum", "is_churned"),
+)
+ROLLUPS += tuple(
+    Rollup(
+        f"rollup_ct_{name}", "customer_tiers", ("month_date", "region_id", "branch_id", *dims), _CT_MEASURES
+    )
+    for name, dims in (
+        ("aum_decile", ("manager_id", "aum_decile")),
+        ("contribution_decile", ("manager_id", "contribution_decile")),
+        ("migration", ("manager_id", "aum_tier_before", "aum_tier")),
+        ("migration_year", ("manager_id", "aum_tier_year_before", "aum_tier")),
+        ("cohort", ("manager_id", "open_month")),
+        ("city_credit", ("city", "credit_grade")),
+        ("demographics", ("gender", "age_band", "income_band", "occupation", "tenure_band")),
+    )
+)
+
 # Holdings rollups (cube "holdings"). Holders are distinct customers: a customer has one org
 # (region, branch, manager) per month, so holder counts add up over the org levels, but not over
 # products or categories (one customer holds several): hence one rollup per product level.
@@ -271,6 +335,7 @@ _HOLDING_MEASURES = (
     RollupMeasure("holdings", "count"),
     RollupMeasure("balance", "sum", "balance"),
     RollupMeasure("avg_daily_balance", "sum", "avg_daily_balance"),
+    RollupMeasure("margin", "sum", "margin"),
 )
 _ORG = ("region_id", "branch_id", "manager_id")
 
@@ -292,6 +357,96 @@ ROLLUPS += tuple(
         ("category", ("category",)),
         ("total", ()),
     )
+)
+
+# Holders by product (or category) and one holder attribute, at branch level: the Products
+# view's "who holds" profile. A customer has one value of each attribute a month, so holder
+# counts add up over the attribute as over the org. Segment and value tier are published scores:
+# their rollups are built when the scores are published (data.scores).
+ROLLUPS += tuple(
+    Rollup(
+        f"rollup_holdings_{level}_{attribute}",
+        "holdings_enriched",
+        ("month_date", *_ORG[:2], *level_dims, attribute),
+        (
+            *_HOLDING_MEASURES,
+            RollupMeasure("holders", "count_distinct", "customer_id", additive_over=(*_ORG[:2], attribute)),
+        ),
+        published_by=published,
+    )
+    for attribute, published in (
+        *((a, None) for a in HOLDER_ATTRIBUTES),
+        ("segment", ("segmentation",)),
+        ("value_tier", ("value",)),
+    )
+    for level, level_dims in (
+        ("product", ("balance_type", "category", "product_id")),
+        ("category", ("category",)),
+    )
+)
+
+# Customers holding two products, by month and org (cube "product_pairs"): plain sums, exact
+# over any org grouping (each customer counts once per cell and has one org a month).
+_PAIRS = ("category", "product_id", "other_category", "other_product_id")
+ROLLUPS += tuple(
+    Rollup(
+        f"rollup_pairs_{name}",
+        "product_pairs",
+        ("month_date", *org, *_PAIRS),
+        (RollupMeasure("customers", "sum", "customers"),),
+    )
+    for name, org in (("region", _ORG[:1]), ("branch", _ORG[:2]))
+)
+
+# The Channels view. Distinct transacting customers by channel (or channel type) and month, at
+# bank, region and branch level: each answers distinct counts at its own grain only (a customer
+# uses several channels and branches). The branch x channel x month rollup also serves the
+# anomaly scan; the hour rollup with branches serves the weekday x hour heatmap per branch.
+ROLLUPS += tuple(
+    Rollup(
+        f"rollup_txn_customers_month_{level}_{grain}",
+        "transactions_enriched",
+        ("month_date", "year", "quarter", *org, *channel),
+        _TXN_CUSTOMERS,
+    )
+    for level, org in (("bank", ()), ("region", ("region_id",)), ("branch", ("region_id", "branch_id")))
+    for grain, channel in (("channel", ("channel_type", "channel_id")), ("channel_type", ("channel_type",)))
+    if (level, grain) != ("bank", "channel")  # rollup_txn_customers_month_channel has it
+)
+ROLLUPS += (
+    Rollup(
+        "rollup_txn_hour_branch",
+        "transactions_enriched",
+        ("month_date", "region_id", "branch_id", "channel_type", "channel_id", "weekday", "hour"),
+        _TXN_MEASURES,
+    ),
+)
+# Channel preference (transactions per channel code, with _CM_CHANNEL_MEASURES of the Customers
+# view above) by age band and value tier, and main-channel migration, from customer_month:
+# plain sums and counts, exact over any grouping.
+ROLLUPS += (
+    Rollup(
+        "rollup_cm_channels_age_band",
+        "customer_month",
+        ("month_date", "region_id", "branch_id", "age_band"),
+        _CM_CHANNEL_MEASURES,
+    ),
+    Rollup(
+        "rollup_cm_channels_value_tier",
+        "customer_month",
+        ("month_date", "region_id", "branch_id", "value_tier"),
+        _CM_CHANNEL_MEASURES,
+        published_by=("value",),
+    ),
+    *(
+        Rollup(
+            f"rollup_cm_{before}",
+            "customer_month",
+            ("month_date", "region_id", "branch_id", before, "main_channel"),
+            (RollupMeasure("customers", "count"),),
+        )
+        for before in ("main_channel_prev", "main_channel_ly")
+    ),
 )
 
 # Rollups the derived layer builds at load time.

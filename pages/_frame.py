@@ -69,17 +69,24 @@ class ChartSpec:
     page: str
     query: Callable[[ViewState], Query | None]
     measure: str | None = None  # the measure the chart plots (a break-down shows it too)
+    # A table whose row id names several members ("2025-03-01|12|6"): ``row(state, row_id)``
+    # is the query that row stands for (its first dimension is what the id starts with).
+    row: Callable[[ViewState, str], Query | None] | None = None
 
 
 CHARTS: dict[str, ChartSpec] = {}
 
 
 def register_chart(
-    key: str, page: str, query: Callable[[ViewState], Query | None], measure: str | None = None
+    key: str,
+    page: str,
+    query: Callable[[ViewState], Query | None],
+    measure: str | None = None,
+    row: Callable[[ViewState, str], Query | None] | None = None,
 ) -> str:
     """Declare that chart ``key`` (``"<page>:<chart>"``) of ``page`` shows ``query(state)``
-    (plotting ``measure``, by default the query's first)."""
-    CHARTS[key] = ChartSpec(key, page, query, measure)
+    (plotting ``measure``, by default the query's first); ``row``: see :class:`ChartSpec`."""
+    CHARTS[key] = ChartSpec(key, page, query, measure, row)
     return key
 
 
@@ -339,6 +346,8 @@ def _clicked(context: dict | None, search: str | None) -> tuple[ViewState, menu.
         return None
     state = state_of(search)
     query = spec.query(state)
+    if spec.row is not None:  # the row's own query, from the row id kept in the context
+        query = spec.row(state, context.get("row", context.get("value")))
     member = context.get("member") or (query.dimensions[0] if query and query.dimensions else None)
     if query is None or member not in query.dimensions:
         return None
@@ -401,7 +410,12 @@ def open_menu(_charts, _grids, search):
     by = [{"label": api.member_label(m, lang), "value": m} for m in menu.break_down_options(click)]
     return (
         True,
-        {"chart": click.chart, "member": click.member, "value": _jsonable(click.value)},
+        {
+            "chart": click.chart,
+            "member": click.member,
+            "value": _jsonable(click.value),
+            "row": context.get("value"),  # a multi-member row id (ChartSpec.row), else unused
+        },
         t("menu.title", lang, dimension=api.member_label(click.member, lang), value=value_label),
         t("menu.drill_down", lang, level=api.member_label(f"{click.query.cube}.{down[0]}", lang))
         if down

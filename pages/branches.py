@@ -24,6 +24,7 @@ from components.i18n import MESSAGES, t
 from components.layout import breadcrumb, empty_state, kpi_card, section
 from components.result_table import result_table
 from components.tables import cut_note, data_grid
+from cube.api import label_column as api_label
 from cube.views import branches as view
 from cube.views.options import months
 from cube.views.state import ORG_LEVELS, ViewState
@@ -35,6 +36,12 @@ dash.register_page(__name__, path="/branches", name="Branches", order=4, nav_key
 PATH = "/branches"
 UNITS = register_chart(view.UNITS_CHART, "branches", view.units_query, "customers.aum")
 RANKING = view.RANKING_CHART
+MIX = {name: register_chart(key, "branches", view.mix_query(name)) for name, key in view.MIX_CHARTS.items()}
+MIX_MEASURES = {  # what each mix chart plots, and the page that explains it
+    "customers": ("customers.customers", "/customers"),
+    "products": ("holdings.balance", "/products"),
+    "channels": ("transactions.txn_count", "/channels"),
+}
 SMALL_BASE = 30  # a change on fewer than this many shows the counts behind the percentage
 
 
@@ -196,6 +203,81 @@ def _customers_section(state: ViewState, user, lang: str):
     return section(t("branches.customers", lang), html.Div([buttons, note, grid]))
 
 
+def _mix_chart(name: str, result, state: ViewState, lang: str):
+    measure, path = MIX_MEASURES[name]
+    member = result.query.dimensions[0]
+    frame = result.frame
+    if frame.empty:
+        return section(t(f"branches.mix.{name}", lang), empty_state(t("branches.empty", lang)))
+    label = api_label(member)
+    shown = frame.assign(_label=frame[label].astype(str) if label in frame else frame[member].astype(str))
+    info = result.columns[measure]
+    figure = bar_chart(shown, "_label", measure, member, info.fmt, lang, y_title=info.label(lang))
+    figure.update_layout(height=240)
+    link = dcc.Link(
+        t("menu.related", lang, view=t(f"nav.{name}", lang)),
+        href=state.for_other_page().href(path),
+        id=f"branches--mix-{name}-link",
+        className="small",
+    )
+    chart = dcc.Graph(id=chart_id(MIX[name]), figure=figure, config={"displayModeBar": False})
+    return section(t(f"branches.mix.{name}", lang), html.Div([chart, link]))
+
+
+def _mix_section(state: ViewState, lang: str):
+    results = view.mix(state, current_scope(), lang)
+    return html.Div(
+        [
+            html.H5(t("branches.mix", lang), className="mt-2"),
+            dbc.Row([dbc.Col(_mix_chart(name, r, state, lang), md=4) for name, r in results.items()]),
+        ],
+        id="branches--mix",
+    )
+
+
+def _peer_section(state: ViewState, user, lang: str):
+    """A branch manager on their own branch: its rank in the region and the region's median."""
+    if user.role != roles.BRANCH_MANAGER:
+        return None
+    peers = view.peer_rank(state, current_scope(), lang)
+    if peers is None or state.branch != peers["branch"]:
+        return None
+    meta = view.kpi_meta(lang)
+    rows = [
+        html.Tr(
+            [
+                html.Td(meta[k][0] if k in meta else t(f"col.{k}", lang)),
+                html.Td(_peer_value(peers["own"][k], k, meta, lang), className="text-end"),
+                html.Td(_peer_value(peers["median"][k], k, meta, lang), className="text-end"),
+            ]
+        )
+        for k in (*view.KPIS, "attainment", "score")
+    ]
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(t("col.metric", lang)),
+                html.Th(t("branches.own", lang)),
+                html.Th(t("branches.median", lang)),
+            ]
+        )
+    )
+    title = t("branches.peer_rank", lang, rank=peers["rank"], of=peers["of"])
+    return section(
+        title,
+        dbc.Table([head, html.Tbody(rows)], size="sm", id="branches--peers"),
+        t("branches.peer_note", lang),
+    )
+
+
+def _peer_value(value, key: str, meta: dict, lang: str) -> str:
+    if key == "score":
+        return f"{value:.1f}"
+    if key == "attainment":
+        return format_value(value, "percent", lang)
+    return format_value(value, meta[key][1], lang)
+
+
 def _crumbs(state: ViewState, lang: str):
     items = [(t("branches.all_regions", lang), state.at_unit("region", None).href(PATH))]
     scope = current_scope()
@@ -239,6 +321,7 @@ def layout(**params):
             ),
             _ignored_note(state, lang),
             _kpi_row(state, comparison, lang),
+            _peer_section(state, user, lang),
             _units_section(state, lang),
             dbc.Row(
                 [
@@ -246,6 +329,7 @@ def layout(**params):
                     dbc.Col(_trend_section(state, lang), md=6),
                 ]
             ),
+            _mix_section(state, lang),
             _customers_section(state, user, lang),
         ]
     )

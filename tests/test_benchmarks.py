@@ -1,5 +1,5 @@
-"""The cube benchmark still runs end to end (on a small synthetic warehouse), so the figures in
-docs/BENCHMARKS.md can be reproduced; its timings are not checked here."""
+"""The benchmarks still run end to end (on a small synthetic warehouse), so the figures in
+docs/BENCHMARKS.md can be reproduced; their timings are not checked here."""
 
 from __future__ import annotations
 
@@ -13,27 +13,69 @@ from cube.standard_queries import STANDARD_QUERIES
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_cube_benchmark_reports_every_standard_query(tmp_path):
+def _run(tmp_path: Path, *args: str, timeout: int = 300) -> str:
     env = {**os.environ, "MAMS_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    out = subprocess.run(
-        [
-            sys.executable,
-            "benchmarks/cube_bench.py",
-            "--synthetic",
-            "300",
-            "--runs",
-            "1",
-            "--pandas-runs",
-            "1",
-        ],
+    return subprocess.run(
+        [sys.executable, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         check=True,
     ).stdout
-    rows = {line.split("|")[1].strip(): line for line in out.splitlines() if line.startswith("| ")}
+
+
+def _table(out: str) -> dict[str, list[str]]:
+    """First cell -> cells of every markdown table row (header and rule rows included)."""
+    rows = (line.strip().strip("|").split("|") for line in out.splitlines() if line.startswith("| "))
+    return {cells[0].strip(): [c.strip() for c in cells] for cells in rows}
+
+
+def test_cube_benchmark_reports_every_standard_and_view_query(tmp_path):
+    out = _run(
+        tmp_path, "benchmarks/cube_bench.py", "--synthetic", "300", "--runs", "1", "--pandas-runs", "1"
+    )
+    rows = _table(out)
     for sq in STANDARD_QUERIES:
-        cells = [c.strip() for c in rows[sq.name].strip().strip("|").split("|")]
-        assert len(cells) == 6 and all(" / " in c for c in cells[2:]), rows[sq.name]
+        cells = rows[sq.name]
+        assert len(cells) == 6 and all(" / " in c for c in cells[2:]), cells
+    views = {name.split(".")[0] for name in rows if name.count(".") >= 2}
+    assert views == {"branches", "overview"}
+    for state in ("bank", "region", "branch"):
+        for name in (f"branches.{state}.kpis", f"branches.{state}.targets", f"overview.{state}.tiles"):
+            assert all(" / " in c for c in rows[name][2:5]), rows[name]
+    assert rows["overview.bank.attainment"][1].count("+") == 1  # actuals + targets
+
+
+def test_view_benchmark_runs_end_to_end(tmp_path):
+    out = _run(
+        tmp_path,
+        "benchmarks/view_bench.py",
+        "--synthetic",
+        "300",
+        "--runs",
+        "1",
+        "--baseline-runs",
+        "1",
+        "--profile-runs",
+        "1",
+        timeout=120,
+    )
+    rows = _table(out)
+    for view in ("branches", "overview"):
+        for state in ("bank", "region", "branch"):
+            cells = rows[f"{view} / {state}"]
+            assert len(cells) == 6 and all(" / " in cells[i] for i in (2, 3, 5)), cells
+            assert f"Profile, {view} / {state}, cache off" in out
+    for kpi, by in (("aum", "region"), ("aum", "branch"), ("avg_aum", "region"), ("aum", "category")):
+        assert any(c[:2] == [kpi, by] and " / " in c[2] for c in _rows_of(out)), (kpi, by)
+    assert "| drill_through |" in out  # the customer list of the Branches view is timed too
+
+
+def _rows_of(out: str) -> list[list[str]]:
+    return [
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in out.splitlines()
+        if line.startswith("| ")
+    ]

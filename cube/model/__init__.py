@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from cube.model import campaigns, customers, holdings, targets, transactions
+from cube.model import campaigns, customer_tiers, customers, holdings, product_pairs, targets, transactions
 from cube.model.base import Cube, Dimension, Measure
 from cube.query import CubeError
 
@@ -17,6 +17,8 @@ CUBES: dict[str, Cube] = {
         campaigns.CUBE,
         targets.CUBE,
         targets.MANAGER_CUBE,
+        product_pairs.CUBE,
+        customer_tiers.CUBE,
     )
 }
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 import cube.model.labels as labels  # by full name: cube.model.__init__ imports this module
 from cube.model.base import BRANCH, MANAGER, ORG, REGION, TIME, Cube, Dimension, Hierarchy, Measure, Part
 from cube.model.base import time_dimensions as _time
+from data import contract as _contract
 
 M = Measure
+# channel code -> (zh, en): per-channel transaction counts of customer_month
+_CHANNELS = {c: _contract.CHANNEL_NAMES[c] for c in _contract.CHANNEL_CODES}
 CUBE = Cube(
     name="customers",
     label_en="Customers",
@@ -83,6 +86,38 @@ CUBE = Cube(
         ),
         M("aum_share", "Share of AUM", "AUM占比", "percent", share_of="aum"),
         M("contribution_share", "Share of contribution", "贡献占比", "percent", share_of="contribution"),
+        M(
+            "txn_per_customer",
+            "Transactions per customer",
+            "户均交易笔数",
+            "number",
+            numerator="txn_count",
+            denominator="customers",
+            description="Transactions in the month per customer (customers without any count).",
+        ),
+        *(
+            M(
+                f"txn_count_{code}",
+                f"Transactions: {en}",
+                f"交易笔数: {zh}",
+                "count",
+                Part("sum", f"txn_count_{code}"),
+                description=f"Transactions through {en} in the month.",
+            )
+            for code, (zh, en) in _CHANNELS.items()
+        ),
+        *(
+            M(
+                f"txn_per_customer_{code}",
+                f"{en} transactions per customer",
+                f"户均{zh}交易笔数",
+                "number",
+                numerator=f"txn_count_{code}",
+                denominator="customers",
+                description=f"Transactions through {en} in the month per customer.",
+            )
+            for code, (zh, en) in _CHANNELS.items()
+        ),
     ),
     dimensions=(
         *_time("month_date", with_year_columns=False),
@@ -111,6 +146,33 @@ CUBE = Cube(
             values=labels.VALUE_TIER,
             attribute="value",
             description="Tier of the latest value-scoring run published for this data version.",
+        ),
+        # The Channels view's migration: the customer's main channel this month and before
+        # (customer_month.main_channel*, null in a month without transactions).
+        *(
+            Dimension(
+                name,
+                en,
+                zh,
+                name,
+                values={c: (_contract.CHANNEL_NAMES[c][1], _contract.CHANNEL_NAMES[c][0]) for c in _CHANNELS},
+                description=what,
+            )
+            for name, en, zh, what in (
+                ("main_channel", "Main channel", "主渠道", "Channel with most transactions in the month."),
+                (
+                    "main_channel_prev",
+                    "Main channel, month before",
+                    "上月主渠道",
+                    "Main channel in the month before.",
+                ),
+                (
+                    "main_channel_ly",
+                    "Main channel, a year before",
+                    "去年同月主渠道",
+                    "Main channel in the same month a year before.",
+                ),
+            )
         ),
     ),
     hierarchies=(TIME, ORG, Hierarchy("demographics", "Demographics", "人口属性", ("age_band",))),

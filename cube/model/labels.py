@@ -101,4 +101,7 @@ DETAIL_COLUMNS: dict[str, tuple[str, str, str]] = {
     "contacted": ("Contacted", "已接触", "bool"),
     "responded": ("Responded", "已响应", "bool"),
     "response_amount": ("Response amount", "响应金额", "money"),
+    "region_id": ("Region", "区域", "id"),
+    "other_product_id": ("Also holds", "同时持有", "id"),
+    "customers": ("Customers", "客户数", "count"),
 }

@@ -7,11 +7,17 @@ scope, so a state naming another unit returns empty frames, never its figures.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from cube import api
 from cube.api import Query, Scope
-from cube.views.options import MONTHS_QUERY
+from cube.views import channels as channels_view
+from cube.views import customers as customers_view
+from cube.views import options
+from cube.views import products as products_view
+from cube.views.options import MONTHS_QUERY, months
 from cube.views.state import ORG_LEVELS, ViewState
 
 CUBE = "customers"
@@ -88,15 +94,32 @@ def rows_filters(state: ViewState) -> tuple:
     return (*state.filters(CUBE), state.period_filter(CUBE))
 
 
+ATTAINMENT_QUERIES = frozenset({"targets", "units.attainment"})
+"""Names in :func:`queries` that run through ``cube.api.attainment`` (actuals + targets)."""
+
+
 def queries(state: ViewState) -> dict[str, Query]:
-    """Every aggregate query one render of the view runs (benchmark, cache warming)."""
-    out = {"months": MONTHS_QUERY, "kpis": kpi_query(state), "trend": trend_query(state)}
+    """Every aggregate query one render of the view runs (benchmark, cache warming); run each
+    with :func:`run`."""
+    out = {
+        "months": MONTHS_QUERY,
+        "kpis": kpi_query(state),
+        "trend": trend_query(state),
+        "targets": attainment_query(state, by_child=False),
+    }
     comparison = state.comparison()
     if comparison:
         out["kpis_comparison"] = kpi_query(state, comparison)
     if state.child_level():
         out["units"] = units_query(state)
+        out["units.attainment"] = attainment_query(state, by_child=True)
     return out
+
+
+def run(name: str, query: Query, scope: Scope, lang: str = "en") -> api.Result:
+    """Run one entry of :func:`queries` the way the view does."""
+    runner = api.attainment if name in ATTAINMENT_QUERIES else api.execute
+    return runner(query, scope, lang)
 
 
 # --- runners --------------------------------------------------------------------------------
@@ -221,3 +244,96 @@ def unit_name(level: str, key: int, scope: Scope, lang: str) -> str | None:
     query = Query(CUBE, ("customers.customers",), (member,), (api.Filter(member, "eq", (key,)),))
     frame = api.execute(query, scope, lang).frame
     return str(frame[api.label_column(member)].iloc[0]) if len(frame) else None
+
+
+def render(state: ViewState, scope: Scope, lang: str = "en") -> dict:
+    """Everything one render of the page runs, as the page runs it (the benchmark times it)."""
+    out: dict = {"crumbs": []}
+    for level in ORG_LEVELS:  # the breadcrumb
+        key = getattr(state, level)
+        if key is None:
+            break
+        out["crumbs"].append(unit_name(level, key, scope, lang))
+    out["kpis"] = kpis(state, scope)
+    comparison = state.comparison(months(scope))
+    if comparison:
+        out["kpis_comparison"] = kpis(state, scope, comparison)
+    if state.child_level():
+        out["units"] = units(state, scope, lang)
+    out["targets"] = targets(state, scope)
+    out["trend"] = trend(state, scope)
+    out["customers"] = customers(state, scope, lang, SHOWN_CUSTOMERS)
+    return out
+
+
+# --- the unit's mix, from the other views' own queries ----------------------------------------
+
+MIX_CHARTS = {  # chart key -> the view whose declared query it shows
+    "customers": "branches:mix-customers",
+    "products": "branches:mix-products",
+    "channels": "branches:mix-channels",
+}
+
+
+def _mix_state(state: ViewState) -> ViewState:
+    """The unit on screen with the other views' default controls (no page selections)."""
+    return state.for_other_page()
+
+
+def mix_queries(state: ViewState) -> dict[str, Query]:
+    """The unit's customer mix (customers and AUM by age band: the Customers pivot's row
+    totals), product mix (holdings by category: the Products view's items) and channel mix
+    (transactions by channel type: the Channels view's mix), each the other view's own query
+    with the unit as a filter."""
+    mixed = _mix_state(state)
+    by_age = (
+        mixed.with_param("rows", "age_band").with_param("cols", "gender").with_param("measure", "customers")
+    )
+    return {
+        "customers": customers_view.pivot_queries(by_age)["rows"],
+        "products": products_view.items_query(mixed),
+        "channels": channels_view.mix_query(mixed.with_param("level", "channel_type")),
+    }
+
+
+def mix_query(view: str) -> Callable[[ViewState], Query]:
+    """The builder of one mix chart (what its click menu acts on)."""
+    return lambda state: mix_queries(state)[view]
+
+
+def mix(state: ViewState, scope: Scope, lang: str) -> dict[str, api.Result]:
+    """The three mix results of the unit, under the caller's scope."""
+    return {view: api.execute(query, scope, lang) for view, query in mix_queries(state).items()}
+
+
+# --- a branch manager's place among the region's branches ---------------------------------------
+
+
+def peer_rank(state: ViewState, own_scope: Scope, lang: str) -> dict | None:
+    """The branch's composite-score rank among the branches of its region, and the region's
+    median figures, for a user whose own scope is that one branch.
+
+    The peers are read under the region's scope, wider than the user's: only the rank, the
+    number of branches and medians leave this function, never another branch's figures. The
+    branch and region come from what ``own_scope`` holds (never from the URL), so a forged
+    state cannot point this at another region. None when the scope holds not exactly one
+    branch (analysts see every branch's figures in the ranking table instead).
+    """
+    home = options.home_state(ViewState(period=state.period), own_scope, 2)
+    if home.branch is None or home.region is None:
+        return None
+    peers = units(
+        home.at_unit("region", home.region), Scope.of("region", home.region, identities=False), lang
+    )
+    own = peers[peers["key"] == home.branch]
+    if own.empty:
+        return None
+    figures = [*KPIS, "attainment", "score"]
+    return {
+        "branch": home.branch,
+        "region": home.region,
+        "rank": int(own["rank"].iloc[0]),
+        "of": len(peers),
+        "own": {k: float(own[k].iloc[0]) for k in figures},
+        "median": {k: float(peers[k].median()) for k in figures},
+    }

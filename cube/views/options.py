@@ -52,6 +52,8 @@ def value_options(key: str, scope: Scope, lang: str) -> list[dict]:
     are not published yet offer nothing)."""
     cube, measure = SOURCES[key]
     member = f"{cube}.{key}"
+    if not api.scored(member):
+        return []  # no model run published for this data: nothing to choose (and no scan)
     frame = api.execute(Query(cube, (measure,), (member,)), scope, lang).frame
     frame = frame[frame[member].notna()]
     labels = frame[api.label_column(member)] if api.label_column(member) in frame else frame[member]

@@ -26,6 +26,7 @@ customers cube can apply customer filters (age band, segment ...) to both parts.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +35,18 @@ import numpy as np
 import pandas as pd
 
 from cube import explain
-from cube.api import CubeError, Filter, Query, Result, Scope, attainment, execute, label_column, member_label
+from cube.api import (
+    CubeError,
+    Filter,
+    Query,
+    Result,
+    Scope,
+    attainment,
+    execute,
+    label_column,
+    member_label,
+    scored,
+)
 from cube.views.state import ORG_LEVELS, ViewState, month_date, parse_month, shift_month
 
 SPARKLINE_MONTHS = 13  # the period and the 12 months before
@@ -459,8 +471,8 @@ def mover_dimensions(state: ViewState, kpi_key: str) -> list[str]:
         out.append(child)
     if "product" in k.dimensions and (k.cube == "transactions" or _customer_filters_only_org(state)):
         out.append("product")
-    if "segment" in k.dimensions:
-        out.append("segment")
+    if "segment" in k.dimensions and scored("customers.segment"):
+        out.append("segment")  # only once a segmentation run is published for this data
     return out
 
 
@@ -556,19 +568,53 @@ def unusual(series: pd.Series, period: str, stock: bool) -> dict[str, float] | N
     ``expected`` (the base month's value plus the usual change), ``change`` and ``base`` (the
     month compared with).
     """
-    s = series.astype("float64")
+    found = unusual_units(series.astype("float64").to_frame().T, period, stock)
+    if found.empty or not math.isfinite(found["z"].iloc[0]):
+        return None
+    row = found.iloc[0]
+    return {
+        k: (row[k] if k == "base" else float(row[k])) for k in ("z", "value", "expected", "change", "base")
+    }
+
+
+def unusual_units(wide: pd.DataFrame, period: str, stock: bool) -> pd.DataFrame:
+    """:func:`unusual` for many units at once (one numpy pass instead of one loop per unit).
+
+    ``wide``: one row per unit, one column per month ``"YYYY-MM"`` (missing months NaN).
+    Returns, per unit (same index), ``z`` (NaN where too little history), ``value``,
+    ``expected``, ``change`` and ``base``; empty when the period has no change to look at.
+    """
     lag = 1 if stock else 12
-    x = {m: s[m] - s[shift_month(m, -lag)] for m in s.index if shift_month(m, -lag) in s.index}
-    x = {m: v for m, v in x.items() if math.isfinite(v)}
-    if period not in x:
-        return None
-    history = [v for m, v in x.items() if m < period]
-    z = explain.robust_z(history, x[period])
-    if z is None:
-        return None
+    pairs = [(m, shift_month(m, -lag)) for m in wide.columns if shift_month(m, -lag) in wide.columns]
+    months = [m for m, _ in pairs]
+    if period not in months:
+        return pd.DataFrame(columns=["z", "value", "expected", "change", "base"])
+    values = wide.to_numpy(dtype="float64")
+    col = {m: i for i, m in enumerate(wide.columns)}
+    changes = np.column_stack([values[:, col[m]] - values[:, col[b]] for m, b in pairs])
+    changes[~np.isfinite(changes)] = np.nan
+    history = changes[:, [i for i, m in enumerate(months) if m < period]]
+    x = changes[:, months.index(period)]
+    enough = np.isfinite(history).sum(axis=1) >= explain.MIN_HISTORY
+    with warnings.catch_warnings():  # all-NaN rows: NaN results, masked by ``enough`` below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = np.nanmedian(history, axis=1)
+        deviation = np.abs(history - med[:, None])
+        spread = explain.MAD_SCALE * np.nanmedian(deviation, axis=1)
+        spread = np.where(spread == 0, explain.MEANAD_SCALE * np.nanmean(deviation, axis=1), spread)
+    ok = enough & np.isfinite(x) & (spread > 0)
+    z = np.where(ok, (x - med) / np.where(ok, spread, 1.0), np.nan)
     base = shift_month(period, -lag)
-    expected = float(s[base] + np.median(history))
-    return {"z": z, "value": float(s[period]), "expected": expected, "change": x[period], "base": base}
+    return pd.DataFrame(
+        {
+            "z": z,
+            "value": values[:, col[period]],
+            "expected": values[:, col[base]] + med,
+            "change": x,
+            "base": base,
+        },
+        index=wide.index,
+    )
 
 
 EXCEPTION_COLUMNS = [
@@ -658,30 +704,30 @@ def exceptions(state: ViewState, scope: Scope, lang: str = "en") -> pd.DataFrame
     if len(hist):
         hist = hist.assign(_month=hist["customers.month"].map(_month_str))
         lab = label_column(member)
-        for key, g in hist.groupby(member, sort=True):
-            label = str(g[lab].iloc[0]) if lab in g else str(key)
-            for k in KPIS.values():
-                found = unusual(g.set_index("_month")[k.measure], state.period, k.stock)
-                if found is None or abs(found["z"]) <= Z_THRESHOLD:
-                    continue
-                up = found["z"] > 0
+        labels = hist.groupby(member)[lab].first() if lab in hist else None
+        for k in KPIS.values():
+            wide = hist.pivot_table(index=member, columns="_month", values=k.measure, aggfunc="first")
+            found = unusual_units(wide.reindex(columns=sorted(wide.columns)), state.period, k.stock)
+            flagged = found[found["z"].abs() > Z_THRESHOLD]
+            for key, f in flagged.iterrows():
+                up = f["z"] > 0
                 rows.append(
                     {
                         "kind": "unusual",
                         "level": level,
                         "key": _py(key),
-                        "label": label,
+                        "label": str(labels[key]) if labels is not None else str(key),
                         "kpi": k.key,
                         "kpi_label": k.label(lang),
                         "fmt": k.fmt,
-                        "value": found["value"],
-                        "expected": found["expected"],
-                        "gap": found["value"] - found["expected"],
-                        "z": found["z"],
+                        "value": float(f["value"]),
+                        "expected": float(f["expected"]),
+                        "gap": float(f["value"] - f["expected"]),
+                        "z": float(f["z"]),
                         "threshold": Z_THRESHOLD,
                         "direction": "up" if up else "down",
                         "favourable": up == k.higher_is_better,
-                        "severity": abs(found["z"]) / Z_THRESHOLD,
+                        "severity": abs(float(f["z"])) / Z_THRESHOLD,
                         **link(key),
                     }
                 )
@@ -784,3 +830,17 @@ def tile_query(state: ViewState, kpi_key: str) -> Query:
         ("customers.month",),
         (*state.filters("customers"), _months_filter("customers", sparkline_months(state))),
     )
+
+
+def render(state: ViewState, scope: Scope, lang: str = "en") -> dict[str, Any]:
+    """Everything one render of the page runs, as the page runs it (the benchmark times it)."""
+    available = months(scope)
+    out: dict[str, Any] = {"tiles": kpi_tiles(state, scope, lang)}
+    controls = explain_controls(state, available)
+    if controls["a"] and controls["b"]:
+        out["explain"] = explain_change(
+            state, scope, controls["kpi"], controls["by"], controls["a"], controls["b"], lang
+        )
+    out["movers"] = movers(state, scope, DEFAULT_KPI, lang)
+    out["exceptions"] = exceptions(state, scope, lang)
+    return out

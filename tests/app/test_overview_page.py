@@ -302,6 +302,10 @@ def check_movers(tree, who: Who, src, segments: pd.Series, a: str, b: str) -> No
             *(seg[seg["m"] == m].groupby("segment", dropna=False)["aum"].sum() for m in (a, b))
         ),
     }
+    if not len(segments):  # no segmentation published: the page shows no segment movers
+        segment_grid = {"type": "frame-grid", "key": "overview:movers:segment"}
+        assert not [n for n in nodes(tree) if n["props"].get("id") == segment_grid]
+        del wants["segment"]
     for dim, want in wants.items():
         got = grid_rows(tree, f"overview:movers:{dim}")
         top = fold_order(want).head(5)

@@ -355,7 +355,8 @@ def test_trend_matches_pandas(src, case):
 def test_customers_total_is_the_pandas_count(src, case):
     state = resolved(case)
     rows = case.rows(src["cm"][src["cm"]["m"] == state.period])
-    frame, total = bv.customers(state, case.scope, "en", 50)
+    result = bv.customers(state, case.scope, "en", 50)
+    frame, total = result.frame, result.total_rows
     assert total == len(rows)
     assert len(frame) == min(50, len(rows))
     assert set(frame["customer_id"].astype(str)) <= set(rows["customer_id"].astype(str))
@@ -364,7 +365,8 @@ def test_customers_total_is_the_pandas_count(src, case):
 def test_customers_page_through_more_than_one_drill_through_page(src, latest, demo_source):
     limit = MAX_PAGE_SIZE + 7
     state = ViewState(period=latest)
-    frame, total = bv.customers(state, Scope.all(False), "en", limit)
+    result = bv.customers(state, Scope.all(False), "en", limit)
+    frame, total = result.frame, result.total_rows
     rows = src["cm"][src["cm"]["m"] == latest]
     assert total == len(rows) > limit
     want = sorted(rows["customer_id"].astype(int))[:limit]
@@ -376,7 +378,8 @@ def test_customers_page_through_more_than_one_drill_through_page(src, latest, de
 def test_queries_of_one_render(units_of, latest):
     state = ViewState(period=latest, region=units_of["region"])
     qs = bv.queries(state)
-    assert set(qs) == {"months", "kpis", "kpis_comparison", "trend", "units"}
+    assert set(qs) == {"months", "kpis", "kpis_comparison", "trend", "units", "targets", "units.attainment"}
+    assert set(qs) >= bv.ATTAINMENT_QUERIES
     assert qs["units"].dimensions == ("customers.branch",)
     at_manager = state.at_unit("branch", units_of["branch"]).at_unit("manager", units_of["manager"])
     assert "units" not in bv.queries(at_manager)

@@ -25,14 +25,11 @@ def test_standard_query_matches_pandas(sq, scored, tiny_source, customer_month):
     assert_frames_match(got, want, q.dimensions, q.measures)
 
 
-def test_standard_queries_have_unique_names_and_cover_pages():
+def test_standard_queries_have_unique_names_and_cover_the_views_to_come():
     names = [s.name for s in STANDARD_QUERIES]
     assert len(names) == len(set(names))
-    assert {s.page for s in STANDARD_QUERIES} >= {
-        "overview",
-        "customers",
-        "products",
-        "channels",
-        "branches",
-        "campaigns",
-    }
+    # built views declare their own queries (cube.views.*; checked in test_branches_view.py
+    # and test_overview.py); the standard suite stands in for the views not built yet
+    pages = {s.page for s in STANDARD_QUERIES}
+    assert pages >= {"customers", "segmentation", "products", "channels", "campaigns"}
+    assert not pages & {"overview", "branches"}

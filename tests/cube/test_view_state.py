@@ -280,12 +280,14 @@ def test_filters_use_only_the_cubes_dimensions_and_name_the_rest():
         Filter("transactions.channel_type", "eq", ("mobile",)),
     )
     assert state.ignored("transactions") == ["manager", "age_band"]
+    # holdings carry the holder's demographics of the month (the Products view's profile)
     assert [f.member for f in state.filters("holdings")] == [
         "holdings.branch",
         "holdings.manager",
+        "holdings.age_band",
         "holdings.category",
     ]
-    assert state.ignored("holdings") == ["age_band", "channel_type"]
+    assert state.ignored("holdings") == ["channel_type"]
     assert [f.member for f in state.filters("customers", org=False)] == ["customers.age_band"]
     assert ViewState().filters("customers") == () and ViewState().ignored("customers") == []
 

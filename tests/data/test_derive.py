@@ -94,6 +94,13 @@ def pandas_customer_month(src: Path) -> pd.DataFrame:
     out["month_date"] = out["month"].dt.start_time.dt.date
     out = out.rename(columns={"home_branch_id": "branch_id_home"})
     out["branch_id"] = out["branch_id_home"]
+    # main channel: most transactions in the month, ties to the first code; lags by row (rows
+    # of a customer are contiguous months, sorted above)
+    counts = out[[f"txn_count_{code}" for code in contract.CHANNEL_CODES]].to_numpy()
+    main = np.array(contract.CHANNEL_CODES, dtype=object)[counts.argmax(axis=1)]
+    out["main_channel"] = pd.Series(np.where(out["txn_count"] > 0, main, None), index=out.index, dtype="str")
+    for column, lag in (("main_channel_prev", 1), ("main_channel_ly", 12)):
+        out[column] = out.groupby("customer_id")["main_channel"].shift(lag).astype("str")
     return out[list(contract.CUSTOMER_MONTH.column_names)].reset_index(drop=True)
 
 
