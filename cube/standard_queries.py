@@ -23,8 +23,11 @@ from dataclasses import dataclass
 
 from cube.api import Filter, Query, Result, Scope, attainment, execute
 from cube.views import branches as bv
+from cube.views import channels as chv
+from cube.views import customers as cv
 from cube.views import options
 from cube.views import overview as ov
+from cube.views import products as pv
 from cube.views.state import ViewState
 
 
@@ -235,7 +238,7 @@ def view_states(scope: Scope) -> dict:
 
 
 def view_queries(scope: Scope, states: dict | None = None) -> tuple[ViewQuery, ...]:
-    """Every aggregate query one render of the Branches and the Overview view runs, per state
+    """Every aggregate query one render of each built view runs, per state
     of :func:`view_states` (or ``states``), from the views' own declarations (duplicates within
     one render listed once)."""
     states = states if states is not None else view_states(scope)
@@ -254,4 +257,8 @@ def view_queries(scope: Scope, states: dict | None = None) -> tuple[ViewQuery, .
         seen.clear()
         for name, q in ov.queries(state, available).items():
             add("overview", name, q, name in ov.ATTAINMENT_QUERIES)
+        for view, module in (("customers", cv), ("products", pv), ("channels", chv)):
+            seen.clear()
+            for name, q in module.queries(state).items():
+                add(view, name, q)
     return tuple(out)

@@ -41,7 +41,7 @@ def test_cube_benchmark_reports_every_standard_and_view_query(tmp_path):
         cells = rows[sq.name]
         assert len(cells) == 6 and all(" / " in c for c in cells[2:]), cells
     views = {name.split(".")[0] for name in rows if name.count(".") >= 2}
-    assert views == {"branches", "overview"}
+    assert views == {"branches", "overview", "customers", "products", "channels"}
     for state in ("bank", "region", "branch"):
         for name in (f"branches.{state}.kpis", f"branches.{state}.targets", f"overview.{state}.tiles"):
             assert all(" / " in c for c in rows[name][2:5]), rows[name]
