@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+import cube.model.labels as labels
+
 AGGS = ("sum", "count", "count_distinct", "max", "min")
 ADDITIVE = ("sum", "count")
 
@@ -239,6 +241,33 @@ CHANNEL = Dimension(
     "id",
     lookup=Lookup("channels", "channel_id", "name_en", "name_zh"),
 )
+# Customer attributes, shared by every cube whose rows carry the customer's attributes of the
+# month (customers, holdings, customer tiers): one declaration, the same labels everywhere.
+GENDER = Dimension("gender", "Gender", "性别", "gender", values=labels.GENDER)
+AGE_BAND = Dimension("age_band", "Age band", "年龄段", "age_band", values=labels.AGE_BAND)
+INCOME_BAND = Dimension("income_band", "Income band", "收入段", "income_band", values=labels.INCOME_BAND)
+OCCUPATION = Dimension("occupation", "Occupation", "职业", "occupation", values=labels.OCCUPATION)
+TENURE_BAND = Dimension("tenure_band", "Tenure band", "客龄段", "tenure_band", values=labels.TENURE_BAND)
+SEGMENT = Dimension(
+    "segment",
+    "Behaviour segment",
+    "行为客群",
+    "segment",
+    "id",
+    attribute="segmentation",
+    description="Segment of the latest segmentation run published for this data version.",
+)
+VALUE_TIER = Dimension(
+    "value_tier",
+    "Value tier",
+    "价值层级",
+    "value_tier",
+    values=labels.VALUE_TIER,
+    attribute="value",
+    description="Tier of the latest value-scoring run published for this data version.",
+)
+CUSTOMER_ATTRIBUTES = (GENDER, AGE_BAND, INCOME_BAND, OCCUPATION, TENURE_BAND)
+MODEL_ATTRIBUTES = (SEGMENT, VALUE_TIER)
 PRODUCT_HIERARCHY = Hierarchy("product", "Product", "产品", ("category", "product"))
 ORG = Hierarchy("org", "Organisation", "机构", ("region", "branch", "manager"))
 TIME = Hierarchy("time", "Time", "时间", ("year", "quarter", "month"))

@@ -9,8 +9,20 @@ Customer counts and balances are stocks; contribution and lost customers are flo
 
 from __future__ import annotations
 
-import cube.model.labels as labels  # by full name: cube.model.__init__ imports this module
-from cube.model.base import BRANCH, MANAGER, ORG, REGION, TIME, Cube, Dimension, Hierarchy, Measure, Part
+from cube.model.base import (
+    BRANCH,
+    CUSTOMER_ATTRIBUTES,
+    MANAGER,
+    MODEL_ATTRIBUTES,
+    ORG,
+    REGION,
+    TIME,
+    Cube,
+    Dimension,
+    Hierarchy,
+    Measure,
+    Part,
+)
 from cube.model.base import time_dimensions as _time
 
 AUM_TIER = {
@@ -49,11 +61,7 @@ CUBE = Cube(
         REGION,
         BRANCH,
         MANAGER,
-        Dimension("gender", "Gender", "性别", "gender", values=labels.GENDER),
-        Dimension("age_band", "Age band", "年龄段", "age_band", values=labels.AGE_BAND),
-        Dimension("income_band", "Income band", "收入段", "income_band", values=labels.INCOME_BAND),
-        Dimension("occupation", "Occupation", "职业", "occupation", values=labels.OCCUPATION),
-        Dimension("tenure_band", "Tenure band", "客龄段", "tenure_band", values=labels.TENURE_BAND),
+        *CUSTOMER_ATTRIBUTES,
         Dimension("city", "City", "城市", "city", description="City of residence, as the bank records it."),
         Dimension("credit_grade", "Credit grade", "信用等级", "credit_grade", values=CREDIT_GRADE),
         Dimension(
@@ -106,24 +114,7 @@ CUBE = Cube(
             values=DECILE,
             description="Bank-wide contribution decile of the month; 1 = the top 10% by contribution.",
         ),
-        Dimension(
-            "segment",
-            "Behaviour segment",
-            "行为客群",
-            "segment",
-            "id",
-            attribute="segmentation",
-            description="Segment of the latest segmentation run published for this data version.",
-        ),
-        Dimension(
-            "value_tier",
-            "Value tier",
-            "价值层级",
-            "value_tier",
-            values=labels.VALUE_TIER,
-            attribute="value",
-            description="Tier of the latest value-scoring run published for this data version.",
-        ),
+        *MODEL_ATTRIBUTES,
     ),
     hierarchies=(TIME, ORG, Hierarchy("demographics", "Demographics", "人口属性", ("age_band",))),
     detail_columns=(

@@ -6,8 +6,20 @@ grouped); contribution, fees, transactions and new/lost customers are flows (the
 
 from __future__ import annotations
 
-import cube.model.labels as labels  # by full name: cube.model.__init__ imports this module
-from cube.model.base import BRANCH, MANAGER, ORG, REGION, TIME, Cube, Dimension, Hierarchy, Measure, Part
+from cube.model.base import (
+    BRANCH,
+    CUSTOMER_ATTRIBUTES,
+    MANAGER,
+    MODEL_ATTRIBUTES,
+    ORG,
+    REGION,
+    TIME,
+    Cube,
+    Dimension,
+    Hierarchy,
+    Measure,
+    Part,
+)
 from cube.model.base import time_dimensions as _time
 from data import contract as _contract
 
@@ -124,29 +136,8 @@ CUBE = Cube(
         REGION,
         BRANCH,
         MANAGER,
-        Dimension("gender", "Gender", "性别", "gender", values=labels.GENDER),
-        Dimension("age_band", "Age band", "年龄段", "age_band", values=labels.AGE_BAND),
-        Dimension("income_band", "Income band", "收入段", "income_band", values=labels.INCOME_BAND),
-        Dimension("occupation", "Occupation", "职业", "occupation", values=labels.OCCUPATION),
-        Dimension("tenure_band", "Tenure band", "客龄段", "tenure_band", values=labels.TENURE_BAND),
-        Dimension(
-            "segment",
-            "Behaviour segment",
-            "行为客群",
-            "segment",
-            "id",
-            attribute="segmentation",
-            description="Segment of the latest segmentation run published for this data version.",
-        ),
-        Dimension(
-            "value_tier",
-            "Value tier",
-            "价值层级",
-            "value_tier",
-            values=labels.VALUE_TIER,
-            attribute="value",
-            description="Tier of the latest value-scoring run published for this data version.",
-        ),
+        *CUSTOMER_ATTRIBUTES,
+        *MODEL_ATTRIBUTES,
         # The Channels view's migration: the customer's main channel this month and before
         # (customer_month.main_channel*, null in a month without transactions).
         *(
