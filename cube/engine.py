@@ -211,20 +211,23 @@ def _drill_through(
         return hit
     con = connection.backend()
     t = filtered(base_table(cube, con, attribute_columns((), resolved)), cube, resolved, scope, con)
-    cols = [t[c] for c in cube.detail_columns]
     infos = {c: ColumnInfo(c, "detail", *DETAIL_COLUMNS[c]) for c in cube.detail_columns}
-    if cube.customer_column:
-        cust = con.table("customers").select("customer_id", "name", "phone", "id_card_no")
-        cust = cust.rename(customer_name="name", customer_phone="phone", customer_id_card_no="id_card_no")
-        t = t.left_join(cust, t[cube.customer_column] == cust.customer_id)
-        masked = security.masked_identity_columns(t, cube, scope, con)
-        cols = [t[c] for c in cube.detail_columns] + masked
-        for c, en, zh in IDENTITY_COLUMNS:
-            infos[c] = ColumnInfo(c, "detail", en, zh, "text")
-    rows = t.select(*cols)
+    rows = t.select(*[t[c] for c in cube.detail_columns])
     total = int(rows.count().execute())
     order = [ibis.asc(c) for c in cube.detail_order] or None
     page_expr = (rows.order_by(order) if order else rows).limit(page_size, offset=page * page_size)
+    if cube.customer_column:
+        # Identities are joined to the page's rows only (not to every matching row first):
+        # a left join on the customer key neither adds nor drops rows.
+        cust = con.table("customers").select("customer_id", "name", "phone", "id_card_no")
+        cust = cust.rename(customer_name="name", customer_phone="phone", customer_id_card_no="id_card_no")
+        j = page_expr.left_join(cust, page_expr[cube.customer_column] == cust.customer_id)
+        masked = security.masked_identity_columns(j, cube, scope, con)
+        page_expr = j.select(*[j[c] for c in cube.detail_columns], *masked)
+        if order:
+            page_expr = page_expr.order_by(order)  # a join does not keep the page's order
+        for c, en, zh in IDENTITY_COLUMNS:
+            infos[c] = ColumnInfo(c, "detail", en, zh, "text")
     frame = page_expr.to_pyarrow().to_pandas()
     result = Result(
         None,
