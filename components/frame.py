@@ -10,7 +10,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from components.i18n import t
+from components.i18n import MESSAGES, t
 
 CHART = "frame-chart"
 GRID = "frame-grid"
@@ -295,3 +295,19 @@ def _rows_area(lang: str) -> html.Div:
         id=FrameIds.menu_rows_area,
         style={"display": "none"},
     )
+
+
+def filter_names(dimensions, lang: str) -> str:
+    """The filter bar's names of ``dimensions`` (e.g. "Age band, Channel type")."""
+    return ", ".join(t(f"frame.{d}", lang) if f"frame.{d}" in MESSAGES else d for d in dimensions)
+
+
+def ignored_note(dimensions, lang: str, element_id: str | None = None):
+    """Said above a chart whose cube cannot apply some active filters (``ViewState.ignored``),
+    instead of silently showing unfiltered figures; None when it applies them all."""
+    dimensions = list(dict.fromkeys(dimensions))
+    if not dimensions:
+        return None
+    props = {"id": element_id} if element_id else {}
+    text = t("frame.ignored", lang, names=filter_names(dimensions, lang))
+    return html.Div(text, className="small text-warning mb-2", **props)

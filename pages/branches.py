@@ -19,8 +19,8 @@ from auth import audit, roles
 from components.downloads import table_download
 from components.figures import attainment_bars, bar_chart, line_chart
 from components.formatting import format_value
-from components.frame import chart_id, grid_id
-from components.i18n import MESSAGES, t
+from components.frame import chart_id, grid_id, ignored_note
+from components.i18n import t
 from components.layout import breadcrumb, empty_state, kpi_card, section
 from components.result_table import result_table
 from components.tables import cut_note, data_grid
@@ -291,16 +291,6 @@ def _crumbs(state: ViewState, lang: str):
     return breadcrumb(items, Ids.crumbs)
 
 
-def _ignored_note(state: ViewState, lang: str):
-    ignored = state.ignored(view.CUBE)
-    if not ignored:
-        return None
-    names = ", ".join(t(f"frame.{d}", lang) if f"frame.{d}" in MESSAGES else d for d in ignored)
-    return html.Div(
-        t("frame.ignored", lang, names=names), className="small text-warning mb-2", id="branches--ignored"
-    )
-
-
 def layout(**params):
     """Rendered per request from the URL, under the signed-in user's scope."""
     user = require_user()
@@ -319,7 +309,7 @@ def layout(**params):
                 t("branches.compared", lang, period=state.period, other=comparison or "-"),
                 className="small text-muted mb-2",
             ),
-            _ignored_note(state, lang),
+            ignored_note(state.ignored(view.CUBE), lang, "branches--ignored"),
             _kpi_row(state, comparison, lang),
             _peer_section(state, user, lang),
             _units_section(state, lang),

@@ -19,8 +19,8 @@ from dash.exceptions import PreventUpdate
 
 from components.figures import bar_chart, heatmap, line_chart
 from components.formatting import format_value
-from components.frame import chart_id, grid_id
-from components.i18n import MESSAGES, t
+from components.frame import chart_id, grid_id, ignored_note
+from components.i18n import t
 from components.layout import empty_state, section
 from components.tables import data_grid
 from cube.api import member_label
@@ -55,14 +55,6 @@ class Ids:
     pref = "channels--pref"
     migration_summary = "channels--migration-summary"
     ignored = "channels--ignored"
-
-
-def _ignored_note(state: ViewState, lang: str):
-    names = list(dict.fromkeys(state.ignored(view.TXN) + state.ignored(view.CUS)))
-    if not names:
-        return None
-    text = ", ".join(t(f"frame.{d}", lang) if f"frame.{d}" in MESSAGES else d for d in names)
-    return html.Div(t("frame.ignored", lang, names=text), className="small text-warning mb-2", id=Ids.ignored)
 
 
 def _dropdown(label: str, element_id: str, options: list[dict], value, md: int = 3):
@@ -390,7 +382,7 @@ def layout(**params):
                 t("channels.subtitle", lang, period=state.period, other=other or "-"),
                 className="small text-muted mb-2",
             ),
-            _ignored_note(state, lang),
+            ignored_note(state.ignored(view.TXN) + state.ignored(view.CUS), lang, Ids.ignored),
             _trend_section(state, c, lang),
             _mix_section(state, lang),
             _anomaly_section(state, lang),

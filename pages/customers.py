@@ -21,8 +21,8 @@ from dash.exceptions import PreventUpdate
 from auth import roles
 from components.figures import bar_chart, flow_bars, grouped_bars, pareto_chart
 from components.formatting import format_value
-from components.frame import chart_id, grid_id
-from components.i18n import MESSAGES, t
+from components.frame import chart_id, grid_id, ignored_note
+from components.i18n import t
 from components.layout import empty_state, section
 from components.result_table import result_table
 from components.tables import cut_note, data_grid
@@ -67,14 +67,6 @@ class Ids:
 
 def _grid_height(rows: int) -> dict:
     return {"height": f"{min(460, 60 + 42 * rows)}px"}
-
-
-def _ignored_note(state: ViewState, cube: str, lang: str):
-    ignored = state.ignored(cube)
-    if not ignored:
-        return None
-    names = ", ".join(t(f"frame.{d}", lang) if f"frame.{d}" in MESSAGES else d for d in ignored)
-    return html.Div(t("frame.ignored", lang, names=names), className="small text-warning mb-2")
 
 
 def _segment_grid(frame, columns: dict, lang: str):
@@ -150,7 +142,7 @@ def _pivot_section(state: ViewState, lang: str):
     grid.style = _grid_height(len(table))
     return section(
         t("customers.structure", lang),
-        html.Div([_ignored_note(state, cube, lang), pickers, grid]),
+        html.Div([ignored_note(state.ignored(cube), lang), pickers, grid]),
         t("customers.pivot_note", lang),
     )
 
@@ -233,7 +225,7 @@ def _behaviour_section(state: ViewState, lang: str):
                     dbc.Col(
                         section(
                             t("customers.types", lang),
-                            html.Div([_ignored_note(state, "transactions", lang), type_chart]),
+                            html.Div([ignored_note(state.ignored("transactions"), lang), type_chart]),
                             t("customers.types_note", lang),
                         ),
                         lg=5,
@@ -325,7 +317,7 @@ def _value_section(state: ViewState, user, lang: str):
                     dbc.Col(
                         section(
                             t("customers.pareto", lang),
-                            html.Div([_ignored_note(state, view.TIERS, lang), summary, pareto]),
+                            html.Div([ignored_note(state.ignored(view.TIERS), lang), summary, pareto]),
                             t("customers.pareto_note", lang),
                         ),
                         lg=4,
@@ -472,7 +464,7 @@ def layout(**params):
                 t("customers.period", lang, period=state.period, other=state.comparison() or "-"),
                 className="small text-muted mb-2",
             ),
-            _ignored_note(state, view.CUBE, lang),
+            ignored_note(state.ignored(view.CUBE), lang),
             _pivot_section(state, lang),
             _behaviour_section(state, lang),
             _value_section(state, user, lang),

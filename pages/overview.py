@@ -20,8 +20,8 @@ from dash.exceptions import PreventUpdate
 
 from components.figures import sparkline, waterfall
 from components.formatting import format_value
-from components.frame import chart_id, grid_id
-from components.i18n import MESSAGES, t
+from components.frame import chart_id, grid_id, ignored_note
+from components.i18n import t
 from components.layout import empty_state, section
 from components.tables import data_grid
 from cube.api import CubeError, member_label
@@ -362,14 +362,6 @@ def _subtitle(state: ViewState, months: list[str], lang: str) -> str:
     return t("overview.subtitle", lang, period=state.period, other=state.comparison(months) or "-")
 
 
-def _ignored_note(state: ViewState, lang: str):
-    ignored = state.ignored("customers")
-    if not ignored:
-        return None
-    names = ", ".join(t(f"frame.{d}", lang) if f"frame.{d}" in MESSAGES else d for d in ignored)
-    return html.Div(t("frame.ignored", lang, names=names), className="small text-warning mb-2")
-
-
 def layout(**params):
     """Rendered per request from the URL, under the signed-in user's scope."""
     require_user()
@@ -382,7 +374,7 @@ def layout(**params):
         [
             html.H3(t("overview.title", lang)),
             html.Div(_subtitle(state, months, lang), className="small text-muted mb-2"),
-            _ignored_note(state, lang),
+            ignored_note(state.ignored("customers"), lang),
             _tiles(state, lang),
             _explain_section(state, months, lang),
             dbc.Row(

@@ -21,8 +21,8 @@ from dash.exceptions import PreventUpdate
 from auth import roles
 from components.figures import bar_chart, heatmap, line_chart
 from components.formatting import format_value
-from components.frame import chart_id, grid_id
-from components.i18n import MESSAGES, t
+from components.frame import chart_id, filter_names, grid_id, ignored_note
+from components.i18n import t
 from components.layout import breadcrumb, empty_state, section
 from components.tables import data_grid
 from cube.api import member_label
@@ -66,20 +66,6 @@ class Ids:
     pairs = "products--pairs"
     channels = "products--channels"
     no_rows = "products--no-rows"
-
-
-def _names(dims, lang: str) -> str:
-    return ", ".join(t(f"frame.{d}", lang) if f"frame.{d}" in MESSAGES else d for d in dims)
-
-
-def _ignored_note(state: ViewState, cube: str, lang: str, element_id: str | None = None):
-    ignored = state.ignored(cube)
-    if not ignored:
-        return None
-    props = {"id": element_id} if element_id else {}
-    return html.Div(
-        t("frame.ignored", lang, names=_names(ignored, lang)), className="small text-warning mb-2", **props
-    )
 
 
 def _graph(key: str, figure, **style) -> dcc.Graph:
@@ -149,7 +135,7 @@ def _items_section(state: ViewState, frame: pd.DataFrame, lang: str):
         missing = [d for d in holdings - txn]
         notes.append(
             html.Div(
-                t("products.fees_hidden", lang, names=_names(sorted(missing), lang)),
+                t("products.fees_hidden", lang, names=filter_names(sorted(missing), lang)),
                 className="small text-warning mb-1",
                 id="products--fees-hidden",
             )
@@ -354,7 +340,7 @@ def choose_profile(item, attribute, search):
 
 def _pairs_section(state: ViewState, frame: pd.DataFrame, lang: str):
     title = t("products.pairs", lang)
-    note = _ignored_note(state, view.PAIRS_CUBE, lang, "products--pairs-ignored")
+    note = ignored_note(state.ignored(view.PAIRS_CUBE), lang, "products--pairs-ignored")
     if frame.empty:
         return section(title, html.Div([note, empty_state(t("products.empty", lang))]))
     rows = frame[frame["product"] == frame["other_product"]].sort_values("both", ascending=False)
@@ -410,7 +396,7 @@ def _pairs_section(state: ViewState, frame: pd.DataFrame, lang: str):
 
 def _channels_section(state: ViewState, frame: pd.DataFrame, lang: str):
     title = t("products.channels", lang)
-    note = _ignored_note(state, view.TXN_CUBE, lang, "products--channels-ignored")
+    note = ignored_note(state.ignored(view.TXN_CUBE), lang, "products--channels-ignored")
     if frame.empty:
         return section(title, html.Div([note, empty_state(t("products.empty", lang))]))
     totals = frame.groupby("key", sort=False)["txn_count"].sum().sort_values(ascending=False)
@@ -486,7 +472,7 @@ def layout(**params):
             html.H3(t("products.title", lang)),
             _crumbs(state, lang),
             html.Div(t("products.subtitle", lang, period=state.period), className="small text-muted mb-2"),
-            _ignored_note(state, view.CUBE, lang, Ids.ignored),
+            ignored_note(state.ignored(view.CUBE), lang, Ids.ignored),
             no_rows,
             _items_section(state, result["items"], lang),
             _trend_section(state, result["trend"], lang),

@@ -42,20 +42,11 @@ from cube import api
 from cube.api import Filter, Query, Scope
 from cube.model import resolve_member
 from cube.views.state import ViewState, month_date, shift_month
+from data import contract
 
 CUBE = "customers"
 TIERS = "customer_tiers"
-CHANNEL_CODES = (
-    "counter",
-    "atm",
-    "cdm",
-    "phone_banking",
-    "online_banking",
-    "mobile_banking",
-    "pos",
-    "wealth_centre",
-    "call_centre",
-)
+CHANNEL_CODES = contract.CHANNEL_CODES  # customer_month's per-channel columns, in contract order
 PIVOT_DIMENSIONS = (
     "age_band",
     "gender",

@@ -47,6 +47,7 @@ from cube.api import (
     member_label,
     scored,
 )
+from cube.views import options
 from cube.views.state import ORG_LEVELS, ViewState, month_date, parse_month, shift_month
 
 SPARKLINE_MONTHS = 13  # the period and the 12 months before
@@ -227,14 +228,12 @@ def kpi(key: str) -> Kpi:
 
 def months_query() -> Query:
     """Customers by month (every month of the cube, under the caller's scope)."""
-    return Query("customers", ("customers.customers",), ("customers.month",))
+    return options.MONTHS_QUERY
 
 
 def months(scope: Scope) -> list[str]:
     """Months with data (at least one customer) in ``scope``, as ``"YYYY-MM"``, oldest first."""
-    frame = execute(months_query(), scope).frame
-    frame = frame[frame["customers.customers"].fillna(0) > 0]
-    return sorted(_month_str(m) for m in frame["customers.month"])
+    return options.months(scope)
 
 
 # --- KPI tiles --------------------------------------------------------------------------------
