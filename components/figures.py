@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.basedatatypes import BasePlotlyType
 
 from components.formatting import axis_ticks, axis_title, format_value
 from components.i18n import t
@@ -24,6 +26,28 @@ TOTAL = "#5b6770"
 DIMMED_OPACITY = 0.35
 # Start + contributions may miss the end by float noise; only a larger gap gets an "Other" bar.
 _RESIDUAL_TOLERANCE = 1e-6
+
+
+def _build_lazy_children(obj: BasePlotlyType) -> None:
+    for prop in list(obj._props or {}):  # only what the template sets: finite and small
+        value = obj[prop]
+        children = value if isinstance(value, tuple) else (value,)
+        for child in children:
+            if isinstance(child, BasePlotlyType):
+                _build_lazy_children(child)
+
+
+def _warm_templates() -> None:
+    """Build the shared templates' children once, in the importing thread.
+
+    Plotly creates them lazily on first read, and two server threads reading a cold template at
+    once can orphan a child ("ValueError: Invalid value", plotly.py issue 3441).
+    """
+    for name in ("plotly", "plotly_white"):
+        _build_lazy_children(pio.templates[name])
+
+
+_warm_templates()
 
 
 def _base_layout(fig: go.Figure, height: int = 320) -> go.Figure:

@@ -95,16 +95,20 @@ def test_the_per_user_cap(private_home):
 def test_concurrent_saves_keep_the_cap(private_home, monkeypatch):
     monkeypatch.setattr(saved_views, "MAX_PER_USER", 5)
     errors: list[Exception] = []
+    unexpected: list[str] = []
 
     def save(i: int) -> None:
         try:
             saved_views.save("ana", f"v{i}", "/", "")
         except ValueError as exc:
             errors.append(exc)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            unexpected.append(repr(exc))
 
     threads = [threading.Thread(target=save, args=(i,)) for i in range(12)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert unexpected == []
     assert len(saved_views.list_views("ana")) == 5 and len(errors) == 7
