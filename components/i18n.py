@@ -6,7 +6,14 @@ test checks both languages carry the same keys) instead of showing a raw key to 
 
 from __future__ import annotations
 
-from components import messages_channels, messages_customers, messages_products
+from components import (
+    messages_channels,
+    messages_cross_sell,
+    messages_customers,
+    messages_mining,
+    messages_products,
+    messages_segmentation,
+)
 from components.messages_frame import FRAME_MESSAGES
 
 LANGS = ("zh", "en")
@@ -211,7 +218,14 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 MESSAGES.update(FRAME_MESSAGES)
-for _view in (messages_customers, messages_products, messages_channels):
+for _view in (
+    messages_customers,
+    messages_products,
+    messages_channels,
+    messages_mining,
+    messages_segmentation,
+    messages_cross_sell,
+):
     MESSAGES.update(_view.MESSAGES)
 
 

@@ -35,6 +35,8 @@ ATTRIBUTES: dict[str, dict[str, str]] = {
     "segmentation": {"segment": "int32", "segment_name": "string", "segment_name_zh": "string"},
     "value": {"value_tier": "string"},
 }
+# kind -> the name of the run output (one row per customer) that a run of the kind publishes
+OUTPUTS: dict[str, str] = {"segmentation": "customers", "value": "customers"}
 KEEP_VERSIONS = 5
 
 

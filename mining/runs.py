@@ -39,7 +39,18 @@ from mining.rules import AssociationRules
 from mining.segmentation import BehaviourSegmenter, migration_matrix
 from mining.value import ValueScorer
 
-__all__ = ["Cancelled", "RunResult", "run", "latest_output", "list_runs", "CUSTOMER_OUTPUTS", "KINDS"]
+__all__ = [
+    "Cancelled",
+    "RunResult",
+    "RunRecord",
+    "run",
+    "latest_run",
+    "get_run",
+    "latest_output",
+    "list_runs",
+    "CUSTOMER_OUTPUTS",
+    "KINDS",
+]
 
 DDL = """
 CREATE TABLE IF NOT EXISTS mining_runs (
@@ -206,11 +217,12 @@ def run(
         _finish(run_id, "failed", None, ctx.outputs, f"{type(exc).__name__}: {exc}")
         raise
     _finish(run_id, "succeeded", metrics, ctx.outputs, None)
-    if kind in scores.ATTRIBUTES and version and "customers" in ctx.outputs:
+    published = scores.OUTPUTS.get(kind)
+    if published and version and published in ctx.outputs:
         # the cube's segment / value-tier dimensions now show this run's results
         ctx.progress(1.0, "publishing the scores to the cube")
         try:
-            scores.publish(kind, version, run_id, folder / ctx.outputs["customers"])
+            scores.publish(kind, version, run_id, folder / ctx.outputs[published])
         except Exception as exc:  # the run itself succeeded: say so, and why the cube lacks it
             _note(run_id, f"succeeded, but its scores were not published to the cube: {exc}")
             raise
@@ -255,6 +267,73 @@ def list_runs(kind: str | None = None) -> pd.DataFrame:
         for key in ("params", "metrics", "outputs"):
             row[key] = json.loads(row[key]) if row[key] else None
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One row of the registry, JSON decoded; ``output(name)`` is the path of one output file."""
+
+    run_id: str
+    kind: str
+    status: str
+    params: dict
+    data_version: str | None
+    metrics: dict
+    outputs: dict[str, str]
+    message: str | None
+    started_at: str
+    finished_at: str | None
+    created_by: str | None
+
+    def output(self, name: str) -> Path | None:
+        """Path of output ``name`` if the run wrote it and the file still exists."""
+        if name not in self.outputs:
+            return None
+        path = paths.mining_dir() / self.run_id / self.outputs[name]
+        return path if path.exists() else None
+
+
+def _record(row) -> RunRecord:
+    return RunRecord(
+        row["run_id"],
+        row["kind"],
+        row["status"],
+        json.loads(row["params"] or "{}"),
+        row["data_version"],
+        json.loads(row["metrics"] or "null") or {},
+        json.loads(row["outputs"] or "null") or {},
+        row["message"],
+        row["started_at"],
+        row["finished_at"],
+        row["created_by"],
+    )
+
+
+def latest_run(kind: str, data_version: str | None) -> RunRecord | None:
+    """The latest succeeded run of ``kind`` on ``data_version`` (pages pass the served version,
+    so they never show scores fitted on other data), or ``None``."""
+    if data_version is None:
+        return None
+    con = ops_store.connect()
+    try:
+        row = con.execute(
+            "SELECT * FROM mining_runs WHERE kind = ? AND status = 'succeeded' AND data_version = ? "
+            "ORDER BY finished_at DESC, run_id DESC LIMIT 1",
+            (kind, data_version),
+        ).fetchone()
+    finally:
+        con.close()
+    return _record(row) if row is not None else None
+
+
+def get_run(run_id: str) -> RunRecord | None:
+    """One run of the registry by id, or ``None``."""
+    con = ops_store.connect()
+    try:
+        row = con.execute("SELECT * FROM mining_runs WHERE run_id = ?", (run_id,)).fetchone()
+    finally:
+        con.close()
+    return _record(row) if row is not None else None
 
 
 def latest_output(kind: str, name: str = "customers", data_version: str | None = None) -> Path | None:
