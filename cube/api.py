@@ -172,6 +172,8 @@ def drill_through(
     page: int = 0,
     page_size: int = 50,
     lang: str = "en",
+    columns: tuple[str, ...] = (),
+    sort: tuple[str, bool] | None = None,
 ) -> Result:
     """Detail rows of ``cube`` under ``filters``, one page at a time.
 
@@ -181,8 +183,17 @@ def drill_through(
     :data:`MAX_PAGE_SIZE` (1000; larger raises CubeError), rows come in the cube's fixed detail
     order, and a page shorter than ``page_size`` is the last. ``Result.total_rows`` counts all
     matching rows. For exports use :func:`iter_drill_through`.
+
+    Model lists: ``columns`` adds published customer-score columns (any column of
+    ``data.scores.ATTRIBUTES`` with a header in ``cube.model.labels.DETAIL_COLUMNS``; null where
+    the customer is not scored) after the detail columns, and ``sort=(column, descending)``
+    orders the rows by one column of the list first (nulls last), then in the fixed order.
+    E.g. the customers most likely to leave in a branch manager's scope::
+
+        drill_through("customers", [Filter("customers.month", "eq", month)], scope,
+                      columns=("churn_score",), sort=("churn_score", True))
     """
-    return engine.drill_through(cube, tuple(filters), scope, page, page_size, lang)
+    return engine.drill_through(cube, tuple(filters), scope, page, page_size, lang, tuple(columns), sort)
 
 
 def iter_drill_through(
@@ -192,6 +203,8 @@ def iter_drill_through(
     page_size: int = MAX_PAGE_SIZE,
     max_rows: int | None = None,
     lang: str = "en",
+    columns: tuple[str, ...] = (),
+    sort: tuple[str, bool] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Yield :func:`drill_through` frames page after page (for exports), stopping after the
     last page or once ``max_rows`` rows were yielded (the last frame is cut to fit)."""
@@ -199,7 +212,7 @@ def iter_drill_through(
         raise CubeError("max_rows must be a non-negative integer or None")
     done, page = 0, 0
     while max_rows is None or done < max_rows:
-        frame = drill_through(cube, filters, scope, page, page_size, lang).frame
+        frame = drill_through(cube, filters, scope, page, page_size, lang, columns, sort).frame
         if max_rows is not None:
             frame = frame.head(max_rows - done)
         if len(frame):

@@ -25,6 +25,7 @@ from cube.model import get_cube
 from cube.model.labels import DETAIL_COLUMNS
 from cube.query import MAX_PAGE_SIZE, ColumnInfo, CubeError, Filter, Query, Result, Scope, label_column
 from cube.resolve import ResolvedQuery, resolve, resolve_filters
+from data import scores
 
 # identifying columns (contract Column.identifying) every drill-through over a cube with a
 # customer column carries, masked per Scope.identities inside the query
@@ -176,15 +177,56 @@ def _execute(query: Query, scope: Scope, lang: str, use_cache: bool) -> Result:
 
 
 def drill_through(
-    cube_name: str, filters: tuple[Filter, ...], scope: Scope, page: int, page_size: int, lang: str
+    cube_name: str,
+    filters: tuple[Filter, ...],
+    scope: Scope,
+    page: int,
+    page_size: int,
+    lang: str,
+    columns: tuple[str, ...] = (),
+    sort: tuple[str, bool] | None = None,
 ) -> Result:
     """See :func:`cube.api.drill_through`."""
     with _ibis_quiet():
-        return _drill_through(cube_name, filters, scope, page, page_size, lang)
+        return _drill_through(cube_name, filters, scope, page, page_size, lang, columns, sort)
+
+
+def _score_columns(cube, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """Check the extra columns a list asks for: published score columns with a header."""
+    if not isinstance(columns, tuple) or not all(isinstance(c, str) for c in columns):
+        raise CubeError("columns must be a tuple of column names")
+    published = {c for cols in scores.ATTRIBUTES.values() for c in cols}
+    for c in columns:
+        if not cube.customer_column or c not in published:
+            raise CubeError(f"{c!r} is not a published customer score column of cube {cube.name!r}")
+        if c not in DETAIL_COLUMNS:
+            raise CubeError(f"score column {c!r} needs a header in cube.model.labels.DETAIL_COLUMNS")
+    return tuple(dict.fromkeys(c for c in columns if c not in cube.detail_columns))
+
+
+def _sort_order(cube, extra: tuple[str, ...], sort) -> list:
+    """Rows in ``sort`` order first (nulls last), then in the cube's fixed detail order."""
+    fixed = [ibis.asc(c) for c in cube.detail_order]
+    if sort is None:
+        return fixed
+    if not (isinstance(sort, tuple) and len(sort) == 2 and isinstance(sort[1], bool)):
+        raise CubeError("sort must be (column, descending)")
+    column, descending = sort
+    if column not in (*cube.detail_columns, *extra):
+        raise CubeError(f"cannot sort by {column!r}: not a column of the list")
+    # ibis puts nulls last unless nulls_first is asked for (unscored customers end the list)
+    return [(ibis.desc if descending else ibis.asc)(column, nulls_first=False), *fixed]
 
 
 def _drill_through(
-    cube_name: str, filters: tuple[Filter, ...], scope: Scope, page: int, page_size: int, lang: str
+    cube_name: str,
+    filters: tuple[Filter, ...],
+    scope: Scope,
+    page: int,
+    page_size: int,
+    lang: str,
+    columns: tuple[str, ...],
+    sort: tuple[str, bool] | None,
 ) -> Result:
     t0 = time.perf_counter()
     if not isinstance(scope, Scope):
@@ -198,9 +240,11 @@ def _drill_through(
     ):
         raise CubeError(f"page must be >= 0 and page_size in 1..{MAX_PAGE_SIZE}")
     resolved = resolve_filters(cube, filters)
+    extra = _score_columns(cube, columns)
+    order = _sort_order(cube, extra, sort) or None
     version = connection.data_version()
     key = (
-        cache.key("drill", cube_name, tuple(filters), scope, page, page_size, lang, version)
+        cache.key("drill", cube_name, tuple(filters), scope, page, page_size, lang, version, extra, sort)
         if version
         else None
     )
@@ -210,11 +254,12 @@ def _drill_through(
         hit.ms = (time.perf_counter() - t0) * 1000
         return hit
     con = connection.backend()
-    t = filtered(base_table(cube, con, attribute_columns((), resolved)), cube, resolved, scope, con)
-    infos = {c: ColumnInfo(c, "detail", *DETAIL_COLUMNS[c]) for c in cube.detail_columns}
-    rows = t.select(*[t[c] for c in cube.detail_columns])
+    attributes = attribute_columns((), resolved) | set(extra)
+    t = filtered(base_table(cube, con, attributes), cube, resolved, scope, con)
+    shown = (*cube.detail_columns, *extra)
+    infos = {c: ColumnInfo(c, "detail", *DETAIL_COLUMNS[c]) for c in shown}
+    rows = t.select(*[t[c] for c in shown])
     total = int(rows.count().execute())
-    order = [ibis.asc(c) for c in cube.detail_order] or None
     page_expr = (rows.order_by(order) if order else rows).limit(page_size, offset=page * page_size)
     if cube.customer_column:
         # Identities are joined to the page's rows only (not to every matching row first):
@@ -223,7 +268,7 @@ def _drill_through(
         cust = cust.rename(customer_name="name", customer_phone="phone", customer_id_card_no="id_card_no")
         j = page_expr.left_join(cust, page_expr[cube.customer_column] == cust.customer_id)
         masked = security.masked_identity_columns(j, cube, scope, con)
-        page_expr = j.select(*[j[c] for c in cube.detail_columns], *masked)
+        page_expr = j.select(*[j[c] for c in shown], *masked)
         if order:
             page_expr = page_expr.order_by(order)  # a join does not keep the page's order
         for c, en, zh in IDENTITY_COLUMNS:

@@ -33,7 +33,7 @@ from data import derive, paths, rollups, warehouse
 # their Ibis types (for a null column when nothing is published)
 ATTRIBUTES: dict[str, dict[str, str]] = {
     "segmentation": {"segment": "int32", "segment_name": "string", "segment_name_zh": "string"},
-    "value": {"value_tier": "string"},
+    "value": {"value_tier": "string", "value_score": "float64"},
 }
 # kind -> the name of the run output (one row per customer) that a run of the kind publishes
 OUTPUTS: dict[str, str] = {"segmentation": "customers", "value": "customers"}

@@ -104,4 +104,8 @@ DETAIL_COLUMNS: dict[str, tuple[str, str, str]] = {
     "region_id": ("Region", "区域", "id"),
     "other_product_id": ("Also holds", "同时持有", "id"),
     "customers": ("Customers", "客户数", "count"),
+    # published model scores a customer list may show (cube.api.drill_through columns=)
+    "segment_name": ("Segment", "客群", "text"),
+    "value_tier": ("Value tier", "价值层级", "text"),
+    "value_score": ("Value score", "价值评分", "number"),
 }

@@ -115,3 +115,43 @@ def test_ibis_fetch_arrow_table_warning_is_filtered_only_there(served):
         warnings.simplefilter("always")
         served.sql("SELECT 1").fetch_arrow_table()  # outside the cube it still warns
     assert any("fetch_arrow_table" in str(w.message) for w in caught)
+
+
+# --- model lists: published score columns and a sort order ------------------------------------
+
+
+def test_model_list_adds_score_columns_sorted_within_scope(scored, tiny_con):
+    _version, published = scored
+    val = published["value"].set_index("customer_id")
+    month = tiny_con.sql("SELECT max(month_date) FROM customer_month").fetchone()[0]
+    last = Filter("customers.month", "eq", (str(month),))
+    scope = Scope.for_role("branch_manager", branch_id=1)
+    r = api.drill_through(
+        "customers", [last], scope, 0, 1000, columns=("value_score", "value_tier"), sort=("value_score", True)
+    )
+    truth = tiny_con.sql(
+        f"SELECT customer_id FROM customer_month WHERE month_date = DATE '{month}' AND branch_id = 1"
+    ).df()
+    want = truth.assign(score=truth["customer_id"].map(val["value_score"]))
+    assert r.total_rows == len(want) and len(r.frame) == len(want)
+    got_scores = r.frame["value_score"].tolist()
+    scored_part = sorted(want["score"].dropna(), reverse=True)
+    assert got_scores[: len(scored_part)] == scored_part  # highest first, unscored last
+    assert r.frame["value_score"].iloc[len(scored_part) :].isna().all()
+    by_id = r.frame.set_index("customer_id")
+    for cid, tier in val["value_tier"].items():
+        if cid in by_id.index:
+            assert by_id.loc[cid, "value_tier"] == tier
+    assert r.columns["value_score"].label("zh") == "价值评分"
+
+
+def test_model_list_refuses_unknown_columns_and_sorts(scored):
+    scope = Scope.all()
+    with pytest.raises(CubeError, match="not a published customer score column"):
+        api.drill_through("customers", [JAN], scope, columns=("name",))
+    with pytest.raises(CubeError, match="cannot sort by"):
+        api.drill_through("customers", [JAN], scope, sort=("value_score", True))
+    with pytest.raises(CubeError, match="sort must be"):
+        api.drill_through("customers", [JAN], scope, columns=("value_score",), sort=("value_score", "desc"))
+    with pytest.raises(CubeError, match="not a published customer score column"):
+        api.drill_through("targets", [], scope, columns=("value_score",))

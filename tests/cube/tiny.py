@@ -248,6 +248,7 @@ def publish_scores(
     seg["segment_name_zh"] = seg["segment"].map(lambda s: SEGMENT_NAMES[s][1])
     half = ids[::2]
     val = pd.DataFrame({"customer_id": half, "value_tier": [VALUE_TIERS[i % 5] for i in range(len(half))]})
+    val["value_score"] = (half * 37 % 101).astype(float)  # distinct enough to sort lists by
     published = {"segmentation": seg, "value": val}
     for kind, frame in published.items():
         path = folder / f"{kind}-{version}.parquet"
