@@ -17,6 +17,15 @@ EXPORT = CUSTOMER_ROWS
 MASKED_IDENTITIES = {ANALYST, PRESENTER}
 
 
+# Who may start, cancel and approve model runs (the mining studio).
+MODEL_RUNNERS = {ADMIN, ANALYST}
+
+
+def may_run_models(role: str) -> bool:
+    """Whether the role may start and cancel model runs."""
+    return role in MODEL_RUNNERS
+
+
 def may_see_customers(role: str) -> bool:
     """Whether the role may see customer-level rows (drill-through)."""
     return role in CUSTOMER_ROWS

@@ -28,17 +28,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     "customers.segments": {"en": "Activity and products by segment", "zh": "分客群活跃度与持有产品"},
     "customers.inactive": {"en": "Inactive customers", "zh": "非活跃客户数"},
     "customers.not_scored": {
-        "en": 'No segmentation run is published for this data: every customer reads "Not scored". '
-        "Run it on the Segmentation page.",
-        "zh": '当前数据尚未发布客群细分结果,所有客户显示为"未评分"。请在客群细分页面运行模型。',
+        "en": 'No segmentation run is published for this data: every customer reads "Not scored".',
+        "zh": '当前数据尚未发布客群细分结果,所有客户显示为"未评分"。',
     },
     "customers.value": {"en": "Value", "zh": "客户价值"},
     "customers.pyramid": {"en": "Customer pyramid by value tier", "zh": "客户价值金字塔"},
     "customers.value_not_run": {
-        "en": "The value model has not run on this data. Run it on the Segmentation page, or with "
-        "python -c \"from mining import runs; runs.run('value')\".",
-        "zh": "价值模型尚未在当前数据上运行。请在客群细分页面运行,或执行 "
-        "python -c \"from mining import runs; runs.run('value')\"。",
+        "en": "The value model has not run on this data.",
+        "zh": "价值模型尚未在当前数据上运行。",
+    },
+    "customers.run_it": {"en": "Run it on the Model runs page", "zh": "在模型运行页面运行"},
+    "customers.ask_analyst": {
+        "en": "An analyst or an administrator can run it on the Model runs page.",
+        "zh": "分析师或系统管理员可在模型运行页面运行。",
     },
     "customers.pareto": {"en": "Concentration (Pareto curve)", "zh": "集中度(帕累托曲线)"},
     "customers.pareto_summary": {
@@ -91,11 +93,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "customers.risk": {"en": "Risk", "zh": "客户风险"},
     "customers.churn_not_run": {
-        "en": "Customers most likely to leave: the churn model's scores are not published for analysis on "
-        "this data. The churn model runs on the Segmentation page, or with "
-        "python -c \"from mining import runs; runs.run('churn')\".",
-        "zh": "最可能流失的客户:流失模型的评分尚未在当前数据上发布。流失模型可在客群细分页面运行,或执行 "
-        "python -c \"from mining import runs; runs.run('churn')\"。",
+        "en": "Customers most likely to leave: the churn model has not run on this data.",
+        "zh": "最可能流失的客户:流失模型尚未在当前数据上运行。",
     },
     "customers.dormant": {"en": "Dormant customers", "zh": "睡眠客户"},
     "customers.dormant_note": {

@@ -175,7 +175,7 @@ def choose_pivot(rows, cols, measure, search):
 # --- behaviour ------------------------------------------------------------------------------
 
 
-def _behaviour_section(state: ViewState, lang: str):
+def _behaviour_section(state: ViewState, user, lang: str):
     scope = current_scope()
     per = t("customers.per_customer", lang)
     frame = view.channels(state, scope, lang)
@@ -208,7 +208,7 @@ def _behaviour_section(state: ViewState, lang: str):
     note = (
         None
         if seg.frame.attrs.get("scored")
-        else dbc.Alert(t("customers.not_scored", lang), color="info", id=Ids.not_scored)
+        else _not_run("customers.not_scored", "segmentation", user, lang, "info", Ids.not_scored)
     )
     seg_frame = seg.frame
     seg_columns = dict(seg.columns)
@@ -244,7 +244,7 @@ def _value_section(state: ViewState, user, lang: str):
     scope = current_scope()
     pyramid = view.pyramid(state, scope, lang)
     if pyramid.empty:
-        pyramid_body = dbc.Alert(t("customers.value_not_run", lang), color="warning", id=Ids.value_not_run)
+        pyramid_body = _not_run("customers.value_not_run", "value", user, lang, "warning", Ids.value_not_run)
         big = None
     else:
         pyramid_body = dcc.Graph(
@@ -429,15 +429,24 @@ def _migration_section(state: ViewState, lang: str):
     )
 
 
+def _not_run(key: str, kind: str, user, lang: str, color: str, id_: str) -> dbc.Alert:
+    """A model's output is missing for this data: say so, and where it runs (for who may run it)."""
+    if roles.may_run_models(user.role):
+        where = dcc.Link(t("customers.run_it", lang), href=f"/models?kind={kind}", className="alert-link")
+    else:
+        where = t("customers.ask_analyst", lang)
+    return dbc.Alert([t(key, lang), " ", where], color=color, id=id_)
+
+
 # --- risk -----------------------------------------------------------------------------------
 
 
-def _risk_section(state: ViewState, lang: str):
+def _risk_section(state: ViewState, user, lang: str):
     dormant = view.dormant(state, current_scope(), lang)["dormant"]
     return html.Div(
         [
             html.H4(t("customers.risk", lang), className="mt-3"),
-            dbc.Alert(t("customers.churn_not_run", lang), color="warning", id=Ids.churn),
+            _not_run("customers.churn_not_run", "churn", user, lang, "warning", Ids.churn),
             section(
                 t("customers.dormant", lang),
                 html.Div(
@@ -466,9 +475,9 @@ def layout(**params):
             ),
             ignored_note(state.ignored(view.CUBE), lang),
             _pivot_section(state, lang),
-            _behaviour_section(state, lang),
+            _behaviour_section(state, user, lang),
             _value_section(state, user, lang),
             _change_section(state, lang),
-            _risk_section(state, lang),
+            _risk_section(state, user, lang),
         ]
     )

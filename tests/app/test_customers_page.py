@@ -6,6 +6,8 @@ pandas (``tests.data.test_derive.pandas_customer_month``)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -59,15 +61,21 @@ def test_pivot_and_headlines(mams_app, cm, latest, lang):
     points_y = [0.0] + [ranked["aum"][decile <= k].sum() / now["aum"].sum() for k in range(1, 11)]
     share = float(np.interp(0.2, points_x, points_y))
     assert format_value(share, "percent", lang) in text(by_id(tree, "customers--pareto-summary"))
-    # no value or churn run published in the demo: the honest states
-    assert "runs.run('value')" in text(by_id(tree, "customers--value-not-run"))
-    assert "runs.run('churn')" in text(by_id(tree, "customers--churn"))
+    # no value or churn run published in the demo: the honest states, linked to where models run
+    assert "/models?kind=value" in json.dumps(by_id(tree, "customers--value-not-run"))
+    assert "/models?kind=churn" in json.dumps(by_id(tree, "customers--churn"))
     assert by_id(tree, "customers--not-scored")
     dormant = int(now["is_dormant"].sum())
     assert format_value(dormant, "count", lang) in text(by_id(tree, "customers--dormant"))
     flows = by_id(tree, {"type": "frame-chart", "key": "customers:flows"})["props"]["figure"]["data"]
     assert flows[0]["y"][-1] == now["is_new"].sum()
     assert flows[1]["y"][-1] == -now["is_churned"].sum()
+
+
+def test_who_may_not_run_models_is_told_who_can(mams_app):
+    tree = render(sign_in(mams_app, "branch"))
+    alert = by_id(tree, "customers--value-not-run")
+    assert "/models" not in json.dumps(alert) and "Model runs" in text(alert)
 
 
 def test_pivot_controls_from_the_url(mams_app, cm, latest):
