@@ -17,7 +17,7 @@ import flask
 import flask_login
 from dash import DiskcacheManager, dcc, html
 
-from auth import audit, demo, throttle, users
+from auth import audit, demo, sessions, throttle, users
 from auth.secret import secret_key
 from components import i18n
 from components.frame import click_menu, filter_bar
@@ -28,9 +28,13 @@ from settings import get_settings
 
 HERE = Path(__file__).resolve().parent
 SESSION_HOURS = 8
-# Paths anyone may reach: the sign-in form and the static assets it uses.
-OPEN_PATHS = ("/login",)
-OPEN_PREFIXES = ("/assets/", "/lang/")
+# Paths anyone may reach, matched exactly: the sign-in form, sign-out, the language switch.
+# Files of the assets folder are open too (the sign-in form's style sheet), nothing else.
+OPEN_PATHS = frozenset({"/login", "/logout", *(f"/lang/{code}" for code in i18n.LANGS)})
+ASSETS = HERE / "assets"
+# Longer input is refused before anything is checked or stored (audit log, throttle).
+MAX_USERNAME = 64
+MAX_PASSWORD = 256
 
 
 def _safe_next(target: str | None) -> str:
@@ -67,18 +71,32 @@ def _configure_server(server: flask.Flask) -> None:
     def require_sign_in():
         # One guard for every route, Dash's callback endpoints included (dash issue 98).
         path = flask.request.path
-        if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
+        if path in OPEN_PATHS or _is_asset(path):
             return None
         user = flask_login.current_user
         if user.is_authenticated and user.is_active:
-            return None
+            if sessions.is_valid(user.username, flask.session):
+                return None
+            # signed out elsewhere, password or role changed, or past the absolute lifetime
+            flask_login.logout_user()
+            flask.session.clear()
         if path.startswith("/_") or flask.request.method != "GET":
             return flask.jsonify({"error": "sign-in required"}), 401
         return flask.redirect(f"/login?next={flask.request.full_path.rstrip('?')}")
 
     server.add_url_rule("/login", "login", _login, methods=["GET", "POST"])
-    server.add_url_rule("/logout", "logout", _logout)
+    server.add_url_rule("/logout", "logout", _logout, methods=["GET", "POST"])
     server.add_url_rule("/lang/<code>", "lang", _set_lang)
+
+
+def _is_asset(path: str) -> bool:
+    """A file that exists in the assets folder, named without any '..' or empty segment."""
+    if not path.startswith("/assets/"):
+        return False
+    parts = path[len("/assets/") :].split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return False
+    return ASSETS.joinpath(*parts).is_file()
 
 
 def _login():
@@ -87,36 +105,53 @@ def _login():
     if flask.request.method == "POST":
         username = flask.request.form.get("username", "").strip()
         password = flask.request.form.get("password", "")
-        wait = throttle.locked_for(username)
-        if wait > 0:
-            error = i18n.t("signin.locked", lang, seconds=int(wait) + 1)
-            audit.record(username, "sign_in_locked")
+        if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
+            error = i18n.t("signin.failed", lang)
+            audit.record(username[:MAX_USERNAME] + "…", "sign_in_refused", "over-long username or password")
         else:
-            user = users.authenticate(username, password)
-            if user is None:
-                throttle.record_failure(username)
-                audit.record(username, "sign_in_failed")
-                error = i18n.t("signin.failed", lang)
-            else:
-                throttle.record_success(username)
-                flask.session.clear()  # a fresh session on sign-in (no fixation)
-                flask.session.permanent = True
-                flask.session["lang"] = lang
-                flask_login.login_user(user)
-                audit.record(username, "sign_in")
+            error = _check_password(username, password, lang)
+            if not error:
                 return flask.redirect(_safe_next(flask.request.args.get("next")))
     status = 401 if error else 200
     return flask.render_template_string(_LOGIN_HTML, lang=lang, t=i18n.t, error=error), status
 
 
+def _check_password(username: str, password: str, lang: str) -> str:
+    """Sign the user in and return "", or return the error to show."""
+    address = flask.request.remote_addr or ""
+    wait = throttle.begin_attempt(username, address)  # counted before the check: no parallel bypass
+    if wait > 0:
+        audit.record(username, "sign_in_locked", address)
+        return i18n.t("signin.locked", lang, seconds=int(wait) + 1)
+    user = users.authenticate(username, password)
+    if user is None:
+        audit.record(username, "sign_in_failed", address)
+        return i18n.t("signin.failed", lang)
+    throttle.record_success(username, address)
+    flask.session.clear()  # a fresh session on sign-in (no fixation)
+    flask.session.permanent = True
+    flask.session["lang"] = lang
+    flask.session.update(sessions.stamp(username))
+    flask_login.login_user(user)
+    audit.record(username, "sign_in")
+    return ""
+
+
 def _logout():
+    """POST ends every session of the user (all devices, every copy of the cookie); GET, which
+    a link or an image tag on another site could trigger, only asks for confirmation."""
     user = flask_login.current_user
+    lang = i18n.normalise_lang(flask.session.get("lang"))
+    if flask.request.method == "GET":
+        if not user.is_authenticated:
+            return flask.redirect(f"/login?lang={lang}")
+        return flask.render_template_string(_LOGOUT_HTML, lang=lang, t=i18n.t)
     if user.is_authenticated:
+        sessions.end_all(user.username)
         audit.record(user.username, "sign_out")
     flask_login.logout_user()
-    lang = flask.session.get("lang")
     flask.session.clear()
-    return flask.redirect(f"/login?lang={i18n.normalise_lang(lang)}")
+    return flask.redirect(f"/login?lang={lang}")
 
 
 def _set_lang(code: str):
@@ -146,6 +181,18 @@ _LOGIN_HTML = """<!doctype html>
 <input class="form-control" id="password" name="password" type="password"
  autocomplete="current-password" required></div>
 <button class="btn btn-primary" type="submit" id="login-submit">{{ t('signin.submit', lang) }}</button>
+</form></div></body></html>"""
+
+
+_LOGOUT_HTML = """<!doctype html>
+<html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}"><head><meta charset="utf-8">
+<title>{{ t('app.title', lang) }}</title>
+<link rel="stylesheet" href="/assets/00-bootstrap.min.css"></head>
+<body class="bg-light"><div class="container" style="max-width: 420px; margin-top: 10vh">
+<h3 class="mb-3">{{ t('app.title', lang) }}</h3>
+<form method="post" action="/logout" id="logout-form">
+<button class="btn btn-primary" type="submit" id="logout-submit">{{ t('nav.sign_out', lang) }}</button>
+<a class="btn btn-link" href="/">{{ t('signout.stay', lang) }}</a>
 </form></div></body></html>"""
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from auth import passwords, roles
+from auth import passwords, roles, sessions
 from data import ops_store
 
 ops_store.register_schema(
@@ -122,9 +122,16 @@ def update_user(
     active: bool = True,
     password: str | None = None,
 ) -> None:
-    """Change a user's role, scope, active flag and (optionally) password."""
+    """Change a user's role, scope, active flag and (optionally) password; a change of any of
+    them ends every session the user has open (they sign in again under the new terms)."""
     validate(role, region_id, branch_id, manager_id)
     with ops_store.transaction() as con:
+        before = con.execute(
+            "SELECT role, region_id, branch_id, manager_id, active FROM users WHERE username = ?", (username,)
+        ).fetchone()
+        if before is None:
+            raise ValueError(f"user {username!r} does not exist")
+        changed = tuple(before) != (role, region_id, branch_id, manager_id, int(active)) or bool(password)
         con.execute(
             "UPDATE users SET role = ?, region_id = ?, branch_id = ?, manager_id = ?, active = ? "
             "WHERE username = ?",
@@ -135,6 +142,8 @@ def update_user(
                 "UPDATE users SET password_hash = ? WHERE username = ?",
                 (passwords.hash_password(password), username),
             )
+        if changed:
+            sessions.end_all(username, con)
 
 
 def get_user(username: str) -> User | None:

@@ -32,6 +32,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "nav.customer360": {"en": "Customer 360", "zh": "客户360"},
     "nav.admin": {"en": "Admin", "zh": "系统管理"},
     "nav.sign_out": {"en": "Sign out", "zh": "退出"},
+    "signout.stay": {"en": "Stay signed in", "zh": "保持登录"},
     "nav.language": {"en": "中文", "zh": "English"},
     "coming.title": {"en": "Coming in a later release", "zh": "将在后续版本提供"},
     "coming.overview": {

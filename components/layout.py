@@ -35,7 +35,18 @@ def navbar(lang: str, username: str, role_label: str, entries: Sequence[tuple[st
             html.Span(f"{username} · {role_label}", className="navbar-text px-2 text-nowrap", id="nav--user")
         ),
         dbc.NavItem(
-            dbc.NavLink(t("nav.sign_out", lang), href="/logout", external_link=True, id="nav--sign-out")
+            # a form, not a link: signing out changes state, so it is a POST
+            html.Form(
+                html.Button(
+                    t("nav.sign_out", lang),
+                    type="submit",
+                    className="btn btn-link nav-link",
+                    id="nav--sign-out",
+                ),
+                method="POST",
+                action="/logout",
+                className="d-inline m-0",
+            )
         ),
     ]
     return dbc.Navbar(

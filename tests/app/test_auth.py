@@ -44,17 +44,17 @@ def test_role_and_scope_must_fit(private_home, role, scope):
 def test_throttle_locks_out_after_repeated_failures_and_grows(private_home):
     now = 1000.0
     for _ in range(throttle.FREE_FAILURES):
-        assert throttle.locked_for("bm", now) == 0
-        throttle.record_failure("bm", now)
-    assert throttle.locked_for("bm", now) == 0  # the free failures are used up, no lock yet
-    throttle.record_failure("bm", now)
-    first = throttle.locked_for("bm", now)
+        assert throttle.locked_for("bm", now=now) == 0
+        throttle.record_failure("bm", now=now)
+    assert throttle.locked_for("bm", now=now) == 0  # the free failures are used up, no lock yet
+    throttle.record_failure("bm", now=now)
+    first = throttle.locked_for("bm", now=now)
     assert first == throttle.BASE_LOCK_SECONDS
-    throttle.record_failure("bm", now)
-    assert throttle.locked_for("bm", now) == 2 * first
-    assert throttle.locked_for("other", now) == 0
+    throttle.record_failure("bm", now=now)
+    assert throttle.locked_for("bm", now=now) == 2 * first
+    assert throttle.locked_for("other", now=now) == 0
     throttle.record_success("bm")
-    assert throttle.locked_for("bm", now) == 0
+    assert throttle.locked_for("bm", now=now) == 0
 
 
 def test_audit_log_keeps_events_newest_first(private_home):
