@@ -239,6 +239,8 @@ def _drill_through(
         or not 0 < page_size <= MAX_PAGE_SIZE
     ):
         raise CubeError(f"page must be >= 0 and page_size in 1..{MAX_PAGE_SIZE}")
+    if cube.customer_column and not scope.customer_rows:
+        raise CubeError("this user's scope shows aggregates only: no customer-level rows")
     resolved = resolve_filters(cube, filters)
     extra = _score_columns(cube, columns)
     order = _sort_order(cube, extra, sort) or None

@@ -90,10 +90,14 @@ class Scope:
     union; grants on different hierarchies (org, product ``category``) intersect; a grant of
     kind ``"all"`` lifts the restriction. ``identities`` says whose identifying columns
     (contract ``Column.identifying``) are shown unmasked, with the same grant kinds.
+    ``customer_rows`` False makes the scope aggregates-only (presenters): the cube refuses it
+    any customer-level row (drill-through of a cube with customers, grouping by a customer),
+    whichever page asks.
     """
 
     rows: tuple[Grant, ...] = ()
     identities: tuple[Grant, ...] = ()
+    customer_rows: bool = True
 
     @classmethod
     def all(cls, identities: bool = True) -> Scope:
@@ -130,8 +134,10 @@ class Scope:
         branch manager own region/branch; relationship manager own customers; else none."""
         if role == "admin":
             return cls.all(identities=True)
-        if role in ("analyst", "presenter"):
+        if role == "analyst":
             return cls.all(identities=False)
+        if role == "presenter":  # management reviews show aggregates only
+            return cls((Grant("all"),), (), customer_rows=False)
         if role == "branch_manager":
             if branch_id is not None:
                 return cls.of("branch", branch_id)

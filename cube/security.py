@@ -95,16 +95,27 @@ def visible_customers(scope: Scope, con: Any):
     return j.filter(pred).customer_id
 
 
+def _keep_ends(e, standard_length: int, head: int, tail: int, stars: str):
+    """Keep ``head`` and ``tail`` characters of a value of the standard length (or longer);
+    of a shorter one keep at most a quarter at each end, so no length shows it whole."""
+    n = e.length()
+    short = n // 4
+    short_form = e.substr(0, short).concat(stars, e.substr(n - short, short))
+    long_form = e.substr(0, head).concat(stars, e.substr(n - tail, tail))
+    return ibis.ifelse(n >= standard_length, long_form, short_form)
+
+
 def mask_name(e):
-    return e.substr(0, 1).concat("**")
+    # "张**" for 张三 and 张三丰; a one-character name shows nothing
+    return ibis.ifelse(e.length() >= 2, e.substr(0, 1).concat("**"), ibis.literal("*"))
 
 
 def mask_phone(e):
-    return e.substr(0, 3).concat("****", e.substr(7, 4))
+    return _keep_ends(e, 11, 3, 4, "****")
 
 
 def mask_id_card(e):
-    return e.substr(0, 6).concat("********", e.substr(14, 4))
+    return _keep_ends(e, 18, 6, 4, "********")
 
 
 def masked_identity_columns(t, cube: Cube, scope: Scope, con: Any) -> list:

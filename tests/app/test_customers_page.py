@@ -45,7 +45,7 @@ def _grid(tree, key):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_pivot_and_headlines(mams_app, cm, latest, lang):
+def test_pivot_and_headlines(mams_app, cm, latest, lang, no_published_scores):
     tree = render(sign_in(mams_app, "analyst", lang))
     now = cm[cm["m"] == latest]
     rows = {r["_row_id"]: r for r in _grid(tree, "customers:pivot")}
@@ -72,7 +72,7 @@ def test_pivot_and_headlines(mams_app, cm, latest, lang):
     assert flows[1]["y"][-1] == -now["is_churned"].sum()
 
 
-def test_who_may_not_run_models_is_told_who_can(mams_app):
+def test_who_may_not_run_models_is_told_who_can(mams_app, no_published_scores):
     tree = render(sign_in(mams_app, "branch"))
     alert = by_id(tree, "customers--value-not-run")
     assert "/models" not in json.dumps(alert) and "Model runs" in text(alert)

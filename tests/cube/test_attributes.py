@@ -111,7 +111,7 @@ def test_drill_through_to_one_segment(tiny_home, tiny_con, tiny_source, tmp_path
 def test_publishing_refuses_what_the_cube_cannot_use(tmp_path, monkeypatch):
     monkeypatch.setenv("MAMS_HOME", str(tmp_path))
     with pytest.raises(ValueError, match="not customer dimensions"):
-        scores.publish("churn", "v", "r", tmp_path)
+        scores.publish("response", "v", "r", tmp_path)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         scores.publish("value", "v", "r", tmp_path / "missing.parquet")
 

@@ -350,7 +350,7 @@ def test_explain_refuses_what_it_cannot_decompose(latest):
 # --- movers -----------------------------------------------------------------------------------
 
 
-def test_movers_match_pandas(src, big_branch, latest):
+def test_movers_match_pandas(src, big_branch, latest, no_published_scores):
     cm, h = src["cm"], src["h"]
     a, b = shift_month(latest, -1), latest
     for state, level, rows, hold in (

@@ -131,6 +131,7 @@ def test_manager_labels_masked_outside_identities(served):
 def test_roles_map_to_scopes():
     assert Scope.for_role("admin") == Scope.all()
     assert Scope.for_role("presenter").identities == ()
+    assert Scope.for_role("presenter").customer_rows is False and Scope.for_role("analyst").customer_rows
     assert Scope.for_role("branch_manager", branch_id=4) == Scope.of("branch", 4)
     assert Scope.for_role("relationship_manager") == Scope.none()
     assert Scope.for_role("nobody") == Scope.none()

@@ -249,6 +249,7 @@ def publish_scores(
     half = ids[::2]
     val = pd.DataFrame({"customer_id": half, "value_tier": [VALUE_TIERS[i % 5] for i in range(len(half))]})
     val["value_score"] = (half * 37 % 101).astype(float)  # distinct enough to sort lists by
+    val["is_potential"] = half % 7 == 0
     published = {"segmentation": seg, "value": val}
     for kind, frame in published.items():
         path = folder / f"{kind}-{version}.parquet"
