@@ -68,3 +68,41 @@ def second_bank(second_bank_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path
 
     monkeypatch.setenv("MAMS_HOME", str(second_bank_home))
     return paths.demo_source_dir()
+
+
+@pytest.fixture()
+def no_published_scores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warehouse as first loaded, whatever model runs other tests published on it: no
+    segment, value, cross-sell or churn scores (for tests of the "not run yet" states)."""
+    from data import scores
+
+    monkeypatch.setattr(scores, "current", lambda _version: {})
+
+
+@pytest.fixture(scope="session")
+def crosssell_and_churn_runs(demo_home: Path) -> dict:
+    """One segmentation, cross-sell, churn and response run on the demo warehouse (in that
+    order: cross-sell reads the segmentation of its version), shared by the Cross-sell tests.
+    Returns kind -> RunResult."""
+    from threadpoolctl import threadpool_limits
+
+    from mining import runs
+
+    with threadpool_limits(limits=1):
+        return {
+            kind: runs.run(kind, {"train_size": 6000} if kind == "crosssell" else None)
+            for kind in ("segmentation", "crosssell", "churn", "response")
+        }
+
+
+@pytest.fixture(scope="session")
+def segmentation_and_value_runs(demo_home: Path):
+    """A segmentation run and a value run on the demo warehouse, once per session (both publish
+    their scores to the cube). Returns (segmentation, value) ``RunResult``s; pages show the
+    latest succeeded run of each kind, which later tests may replace."""
+    from threadpoolctl import threadpool_limits
+
+    from mining import runs
+
+    with threadpool_limits(limits=1):
+        return runs.run("segmentation", {"random_state": 0}), runs.run("value", {"random_state": 0})
