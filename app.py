@@ -219,7 +219,14 @@ def serve_layout():
                 [
                     filter_bar(lang),
                     click_menu(lang),
-                    dcc.Loading(dash.page_container, delay_show=300, type="circle"),
+                    # the spinner covers page changes only: a long background run on a page
+                    # must leave its progress bar and cancel button in view
+                    dcc.Loading(
+                        dash.page_container,
+                        delay_show=300,
+                        type="circle",
+                        target_components={"_pages_content": "children"},
+                    ),
                 ],
                 className="container-fluid",
             ),
@@ -267,6 +274,11 @@ server = app.server
 if __name__ == "__main__":
     settings = get_settings()
     prepare_demo()
+    if settings.models_at_start:
+        from mining import autorun
+
+        if autorun.start_in_background() is not None:
+            print("Running the models missing on these data in the background (see the Model runs page)")
     host = f"[{settings.host}]" if ":" in settings.host else settings.host  # IPv6 in a URL
     print(f"Serving on http://{host}:{settings.port} (Ctrl+C to stop)", flush=True)
     app.run(host=settings.host, port=settings.port, debug=settings.debug)

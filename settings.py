@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     spark_memory: str = _env(
         "MAMS_SPARK_MEMORY", "2g", "Spark driver memory (with `MAMS_ENGINE=spark`).", pattern=_SPARK_SIZE
     )
+    models_at_start: bool = _env(
+        "MAMS_MODELS_AT_START",
+        True,
+        "`1`: at start, run in the background each model that has no run on the served data.",
+    )
     host: str = _env("HOST", "127.0.0.1", "Address `python app.py` listens on.", min_length=1)
     port: int = _env("PORT", 8050, "Port `python app.py` serves on.", ge=1, le=65535)
 

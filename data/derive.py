@@ -355,7 +355,9 @@ def rollup_select(rollup: rollups.Rollup, source: str, column_types: dict[str, s
             raise ValueError(f"{rollup.name}.{m.name}: cannot roll up {m.agg!r}")
         arg = "*" if m.column is None else f'"{m.column}"'
         kind = types.get(m.column or "", "DOUBLE")
-        if m.agg == "count_distinct":
+        if m.agg == "count_distinct" and rollups.counts_rows(rollup, m):
+            expr = "count(*)"
+        elif m.agg == "count_distinct":
             expr = f"count(DISTINCT {arg})"
         elif m.agg == "sum" and kind == "BOOLEAN":
             expr = f"CAST(sum(CAST({arg} AS INTEGER)) AS BIGINT)"

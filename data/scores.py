@@ -33,10 +33,30 @@ from data import derive, paths, rollups, warehouse
 # their Ibis types (for a null column when nothing is published)
 ATTRIBUTES: dict[str, dict[str, str]] = {
     "segmentation": {"segment": "int32", "segment_name": "string", "segment_name_zh": "string"},
-    "value": {"value_tier": "string", "value_score": "float64"},
+    "value": {"value_tier": "string", "value_score": "float64", "is_potential": "boolean"},
+    # the best next offer (product code) and its band; churn risk and dormant activation
+    "crosssell": {
+        "best_offer": "string",
+        "offer_score": "float64",
+        "offer_value": "float64",
+        "propensity_band": "string",
+    },
+    "churn": {
+        "churn_score": "float64",
+        "churn_band": "string",
+        "value_at_risk": "float64",
+        "churn_driver": "string",
+        "activation_value": "float64",
+        "activation_band": "string",
+    },
 }
 # kind -> the name of the run output (one row per customer) that a run of the kind publishes
-OUTPUTS: dict[str, str] = {"segmentation": "customers", "value": "customers"}
+OUTPUTS: dict[str, str] = {
+    "segmentation": "customers",
+    "value": "customers",
+    "crosssell": "best_offer",
+    "churn": "risk",
+}
 KEEP_VERSIONS = 5
 
 

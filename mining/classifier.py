@@ -2,8 +2,11 @@
 
 Every "who is likely to ..." model in the engine (response, churn, product propensity,
 reactivation) is this one estimator with a different target, so they share one well-tested
-code path. Text columns become pandas categories with the levels seen in ``fit`` (unseen levels
-at scoring time count as missing), so the trees split on them directly without one-hot blow-up.
+code path. Text columns and category codes (branch, region, manager, any ``*_id`` code and any
+column named in ``categorical``) become pandas categories with the levels seen in ``fit``
+(unseen levels at scoring time count as missing), so the trees split on them directly without
+one-hot blow-up. Before fitting, :func:`mining.guards.screen` leaves out identifier-like columns
+and features that alone predict the target almost perfectly, with warnings (``warnings_``).
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.inspection import permutation_importance
 from sklearn.model_selection import StratifiedKFold
 
-from mining import metrics
+from mining import guards, metrics
+from mining.errors import RunRefused
 
 
 class Cancelled(RuntimeError):
@@ -32,12 +36,18 @@ class ScoringModel:
         Hold out 10% of the training rows to stop boosting when it no longer helps.
     random_state : int
         Seed for the boosting's validation split and subsampling.
+    categorical : tuple of str
+        Columns to treat as category codes besides text columns and the known codes
+        (:data:`mining.guards.CATEGORY_CODES`, ``*_id``).
 
     Attributes
     ----------
     feature_names_ : list of str
+        The columns the model uses (identifiers and leaks left out).
     categories_ : dict of str -> list
         Levels of each categorical column, as learned in ``fit``.
+    warnings_ : list of dict
+        What the guards left out and why (see :func:`mining.guards.screen`).
     model_ : HistGradientBoostingClassifier
     """
 
@@ -50,6 +60,7 @@ class ScoringModel:
         l2_regularization: float = 1.0,
         early_stopping: bool = True,
         random_state: int = 0,
+        categorical: tuple[str, ...] = (),
     ):
         self.max_iter = max_iter
         self.learning_rate = learning_rate
@@ -58,6 +69,7 @@ class ScoringModel:
         self.l2_regularization = l2_regularization
         self.early_stopping = early_stopping
         self.random_state = random_state
+        self.categorical = categorical
 
     def _prepare(self, X: pd.DataFrame) -> pd.DataFrame:
         out = {}
@@ -65,7 +77,7 @@ class ScoringModel:
             col = X[name]
             if name in self.categories_:
                 levels = self.categories_[name]
-                text = col.astype("string")
+                text = guards.codes(col)
                 # Levels unseen in fit count as missing (the trees send them to a learned side).
                 out[name] = pd.Categorical(text.where(text.isin(levels)), categories=levels)
             else:
@@ -80,13 +92,21 @@ class ScoringModel:
         if len(target) != len(X):
             raise ValueError("X and y differ in length")
         if target.all() or not target.any():
-            raise ValueError("y must hold both classes")
-        self.feature_names_ = [str(c) for c in X.columns]
-        self.categories_ = {
-            str(c): sorted(X[c].dropna().astype("string").unique().tolist())
-            for c in X.columns
-            if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))
-        }
+            raise RunRefused(
+                "model.one_class",
+                "y must hold both classes: all {rows} training rows have the same outcome",
+                rows=len(target),
+            )
+        X = X.rename(columns=str)
+        kept, categorical, self.warnings_ = guards.screen(X, target, self.categorical, self.random_state)
+        guards.report(self.warnings_)
+        if not kept:
+            raise RunRefused(
+                "model.no_features",
+                "no usable feature is left: every column looks like an identifier or a leak",
+            )
+        self.feature_names_ = kept
+        self.categories_ = {name: guards.levels(X[name]) for name in kept if name in categorical}
         self.model_ = HistGradientBoostingClassifier(
             max_iter=self.max_iter,
             learning_rate=self.learning_rate,

@@ -107,3 +107,71 @@ def binary_report(y_true: np.ndarray, score: np.ndarray) -> dict[str, float]:
         "base_rate": float(y.mean()),
         "rows": float(len(y)),
     }
+
+
+def calibration_table(y_true: np.ndarray, score: np.ndarray, bins: int = 10) -> pd.DataFrame:
+    """Reliability per score decile (1 = highest scores): the mean predicted probability beside
+    the observed rate, so a reader sees whether a score of 0.3 means 30 in 100.
+
+    The deciles are the equal-count slices of :func:`decile_table` (same order, same edges).
+
+    Returns
+    -------
+    DataFrame
+        ``decile``, ``customers``, ``mean_score``, ``observed_rate``.
+    """
+    s = np.asarray(score, dtype=np.float64)
+    order = np.argsort(-s, kind="stable")
+    y = np.asarray(y_true, dtype=np.float64)[order]
+    s = s[order]
+    edges = np.linspace(0, len(s), bins + 1).round().astype(int)
+    rows = []
+    for i in range(bins):
+        part = slice(edges[i], edges[i + 1])
+        n = edges[i + 1] - edges[i]
+        rows.append(
+            {
+                "decile": i + 1,
+                "customers": int(n),
+                "mean_score": float(s[part].mean()) if n else float("nan"),
+                "observed_rate": float(y[part].mean()) if n else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def quality_frames(y_true: np.ndarray, score: np.ndarray) -> dict[str, pd.DataFrame]:
+    """Everything a model-quality panel draws for one scored holdout, as frames a run writes:
+    ``metrics`` (one row of :func:`binary_report`), ``gain`` (:func:`gain_curve`), ``deciles``
+    (:func:`decile_table`) and ``calibration`` (:func:`calibration_table`)."""
+    return {
+        "metrics": pd.DataFrame([binary_report(y_true, score)]),
+        "gain": gain_curve(y_true, score),
+        "deciles": decile_table(y_true, score),
+        "calibration": calibration_table(y_true, score),
+    }
+
+
+BANDS = ("high", "medium", "low")
+
+
+def rank_bands(score: np.ndarray, cuts: tuple[float, float] = (0.1, 0.3)) -> np.ndarray:
+    """``"high"`` for the top ``cuts[0]`` of the scores, ``"medium"`` down to ``cuts[1]``, else
+    ``"low"`` (NaN scores get None). Ranks, not probability thresholds: a band then holds a
+    known share of the customers, whatever the calibration; ties keep the given order.
+
+    The rank of the i-th best score is i (1-based); it is "high" when i <= round(cuts[0] * n).
+    """
+    s = np.asarray(score, dtype=np.float64)
+    out = np.full(len(s), None, dtype=object)
+    valid = np.flatnonzero(~np.isnan(s))
+    n = len(valid)
+    if n == 0:
+        return out
+    order = valid[np.argsort(-s[valid], kind="stable")]
+    rank = np.empty(len(s), dtype=np.int64)
+    rank[order] = np.arange(1, n + 1)
+    high, medium = round(cuts[0] * n), round(cuts[1] * n)
+    r = rank[valid]
+    out[valid] = np.where(r <= high, BANDS[0], np.where(r <= medium, BANDS[1], BANDS[2]))
+    return out

@@ -6,6 +6,11 @@ loadings, e.g. "digital use" or "credit"); k-means groups customers (k chosen by
 sample, or given); each cluster gets a profile in original units and a descriptive name from the
 features that set it apart. A 2-D projection (PCA) of the standardised features is kept for a
 scatter plot, and :func:`migration_matrix` counts customers moving between segments.
+
+Stability beside the choice of k: for each candidate k, k-means is fitted on two bootstrap
+resamples of the sample and both fits label the same customers (the sample itself, capped); the
+adjusted Rand index between the two labellings says how reproducible a k's segments are (1 =
+identical, 0 = chance). A k whose segments change with the sample is not worth naming.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.decomposition import PCA
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.preprocessing import StandardScaler
 
 from data import contract
@@ -44,6 +49,10 @@ class BehaviourSegmenter:
         Rows used to fit factor analysis and to compute silhouettes (all rows are assigned).
     value_columns : tuple of str
         Columns in yuan used for each segment's share of AUM and contribution (not clustered).
+    stability_resamples : int
+        Pairs of bootstrap resamples per candidate k for :attr:`stability_` (0 = skip).
+    stability_size : int
+        Customers each stability fit uses and is compared on (capped so it stays cheap at scale).
     random_state : int
 
     Attributes
@@ -55,6 +64,15 @@ class BehaviourSegmenter:
     n_clusters_ : int
     silhouettes_ : dict of int -> float
         Silhouette per k tried (empty if k was given).
+    stability_ : DataFrame
+        ``k``, ``resample``, ``ari``: adjusted Rand index between the labellings of two fits on
+        bootstrap resamples, for each candidate k (only the given k when k was given).
+    factor_variance_ : DataFrame
+        ``variance`` (sum of squared loadings), ``proportion`` (of all standardised variance) and
+        ``cumulative`` per factor.
+    zscores_ : DataFrame
+        One row per segment (index), one column per feature: (segment mean - overall mean) /
+        overall standard deviation (population), the profile's heat table.
     labels_ : ndarray of int
         Segment of each row of the fitted frame, numbered by size (0 = largest).
     profiles_ : DataFrame
@@ -73,6 +91,8 @@ class BehaviourSegmenter:
         cluster_on: str = "features",
         sample_size: int = 10_000,
         value_columns: tuple[str, str] = ("aum", "contribution"),
+        stability_resamples: int = 3,
+        stability_size: int = 3000,
         random_state: int = 0,
     ):
         self.features = features
@@ -82,6 +102,8 @@ class BehaviourSegmenter:
         self.cluster_on = cluster_on
         self.sample_size = sample_size
         self.value_columns = value_columns
+        self.stability_resamples = stability_resamples
+        self.stability_size = stability_size
         self.random_state = random_state
 
     # --- fitting ------------------------------------------------------------------------
@@ -107,6 +129,8 @@ class BehaviourSegmenter:
         self._fit_factors(z[sample])
         space = z if self.cluster_on == "features" else self.factor_scores(X).to_numpy()
         self.n_clusters_, self.silhouettes_ = self._choose_k(space, sample)
+        candidates = sorted(self.silhouettes_) or [self.n_clusters_]
+        self.stability_ = self._stability(space[sample], candidates)
         self.kmeans_ = self._kmeans(self.n_clusters_, len(space)).fit(space)
         self.labels_ = self._renumber(self.kmeans_.labels_)
 
@@ -174,6 +198,22 @@ class BehaviourSegmenter:
             )
         return max(scores, key=scores.get), scores
 
+    def _stability(self, part: np.ndarray, ks: list[int]) -> pd.DataFrame:
+        """ARI between two k-means fits on bootstrap resamples, both labelling ``base``."""
+        rng = np.random.default_rng(self.random_state + 1)
+        size = min(len(part), self.stability_size)
+        base = part[rng.choice(len(part), size, replace=False)]
+        rows = []
+        for r in range(self.stability_resamples):
+            draws = [rng.integers(0, size, size) for _ in range(2)]  # the same draws for every k
+            for k in ks:
+                if k >= size:
+                    continue
+                fits = [KMeans(n_clusters=k, n_init=2, random_state=self.random_state + r) for _ in draws]
+                labels = [fit.fit(base[d]).predict(base) for fit, d in zip(fits, draws, strict=True)]
+                rows.append({"k": int(k), "resample": r, "ari": float(adjusted_rand_score(*labels))})
+        return pd.DataFrame(rows, columns=["k", "resample", "ari"])
+
     def _renumber(self, labels: np.ndarray) -> np.ndarray:
         counts = np.bincount(labels, minlength=self.n_clusters_)
         order = np.argsort(-counts, kind="stable")
@@ -200,6 +240,7 @@ class BehaviourSegmenter:
         overall_mean = frame.mean()
         overall_std = frame.std(ddof=0).replace(0, 1.0)
         means = frame.groupby(labels).mean()
+        self.zscores_ = (means - overall_mean) / overall_std
         rows = []
         aum, contribution = self.value_columns
         for seg, mean in means.iterrows():
@@ -332,3 +373,16 @@ def _dedupe(names: list[str]) -> list[str]:
         seen[name] = seen.get(name, 0) + 1
         out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
     return out
+
+
+def feature_label(feature: str, lang: str = "en") -> str:
+    """A behaviour feature's name for people ("mobile banking", zh "手机银行使用")."""
+    return _label_zh(feature) if lang.startswith("zh") else _label(feature)
+
+
+def factor_label(loading: pd.Series, lang: str = "en") -> str:
+    """A factor named after its two largest loadings (``loading``: feature -> loading), in
+    ``lang``; a negative loading is marked with a minus sign."""
+    top = loading.abs().sort_values(ascending=False).index[:2]
+    sep = "、" if lang.startswith("zh") else " & "
+    return sep.join(f"{'-' if loading[f] < 0 else ''}{feature_label(f, lang)}" for f in top)

@@ -9,6 +9,7 @@ from dash import Input, Output, State, callback, html
 from auth import audit, roles, users
 from components.i18n import t
 from components.layout import section
+from mining import runs
 from pages._session import NotAllowed, current_lang, require_role, require_user
 
 dash.register_page(
@@ -126,6 +127,7 @@ def layout(**_query):
             html.H3(t("admin.title", lang)),
             section(t("admin.new_user", lang), _form(lang)),
             section(t("admin.users", lang), html.Div(_users_table(lang), id="admin--users-box")),
+            section(t("admin.models", lang), _approval_setting(lang)),
             section(t("admin.audit", lang), html.Div(_audit_table(), id="admin--audit-box")),
         ]
     )
@@ -169,3 +171,33 @@ def save_user(_clicks, username, password, role, region, branch, manager, active
         return dbc.Alert(str(exc), color="danger"), dash.no_update, dash.no_update
     audit.record(admin.username, action, f"{username}: role={role} scope={scope} active={bool(active)}")
     return dbc.Alert(t("admin.saved", lang), color="success"), _users_table(lang), _audit_table()
+
+
+# --- model publishing (the Model runs page's approval step) --------------------------------------
+
+
+def _approval_setting(lang: str) -> html.Div:
+    return html.Div(
+        [
+            dbc.Checkbox(
+                id="admin--approval", label=t("admin.approval", lang), value=runs.approval_required()
+            ),
+            html.Div(id="admin--approval-message", className="small mt-1"),
+        ]
+    )
+
+
+@callback(
+    Output("admin--approval-message", "children"),
+    Input("admin--approval", "value"),
+    prevent_initial_call=True,
+)
+def save_approval_setting(required):
+    """Whether succeeded runs wait for an administrator before their scores are published."""
+    try:
+        admin = require_role(roles.ADMIN)
+    except NotAllowed:
+        return "forbidden"
+    runs.set_approval_required(bool(required), admin.username)
+    audit.record(admin.username, "model_approval_setting", "required" if required else "not required")
+    return t("admin.approval_on" if required else "admin.approval_off", current_lang())

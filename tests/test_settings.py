@@ -32,7 +32,7 @@ def test_defaults(clean_env):
     assert (s.home, s.secret_key, s.https, s.debug) == (ROOT / "var", None, False, False)
     assert (s.engine, s.duckdb_threads, s.duckdb_memory) == ("duckdb", 2, "4GB")
     assert (s.spark_master, s.spark_memory) == ("local[2]", "2g")
-    assert (s.host, s.port) == ("127.0.0.1", 8050)
+    assert (s.host, s.port, s.models_at_start) == ("127.0.0.1", 8050, True)
 
 
 def test_environment_overrides_and_changes_are_seen_at_once(clean_env, tmp_path):
@@ -46,6 +46,7 @@ def test_environment_overrides_and_changes_are_seen_at_once(clean_env, tmp_path)
         "MAMS_DUCKDB_MEMORY": "1.5GiB",
         "MAMS_SPARK_MASTER": "spark://head:7077",
         "MAMS_SPARK_MEMORY": "512m",
+        "MAMS_MODELS_AT_START": "0",
         "HOST": "0.0.0.0",
         "PORT": "9000",
     }
@@ -56,6 +57,7 @@ def test_environment_overrides_and_changes_are_seen_at_once(clean_env, tmp_path)
     assert (s.home, s.secret_key.get_secret_value(), s.https, s.debug) == (tmp_path, "k" * 32, True, True)
     assert (s.engine, s.duckdb_threads, s.duckdb_memory) == ("spark", 4, "1.5GiB")
     assert (s.spark_master, s.spark_memory, s.host, s.port) == ("spark://head:7077", "512m", "0.0.0.0", 9000)
+    assert s.models_at_start is False
     assert "k" * 32 not in repr(s)  # the key never lands in a log line
     clean_env.setenv("MAMS_HOME", str(tmp_path / "other"))
     from data import paths

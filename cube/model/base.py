@@ -266,8 +266,70 @@ VALUE_TIER = Dimension(
     attribute="value",
     description="Tier of the latest value-scoring run published for this data version.",
 )
+VALUE_POTENTIAL = Dimension(
+    "value_potential",
+    "Potential big customer",
+    "潜力大客户",
+    "is_potential",
+    "int",  # a boolean column: filters compare it with 1 / 0
+    values={"True": ("Potential big customer", "潜力大客户"), "False": ("Not potential", "非潜力客户")},
+    attribute="value",
+    description="Whether the latest value run on this data version finds the customer's value "
+    "predicted from their profile well above their value today (a wallet not yet won).",
+)
+# Bands of a model score by rank: high = top 10%, medium = next 20%, low = the rest
+# (mining.metrics.rank_bands).
+_BANDS = {"high": ("High", "高"), "medium": ("Medium", "中"), "low": ("Low", "低")}
+BEST_OFFER = Dimension(
+    "best_offer",
+    "Best next offer",
+    "最佳推荐产品",
+    "best_offer",
+    lookup=Lookup("products", "product_code", "name_en", "name_zh"),
+    attribute="crosssell",
+    description="Product not yet held with the highest expected value (propensity x the product's "
+    "mean monthly contribution among holders), from the latest cross-sell run on this data version.",
+)
+PROPENSITY_BAND = Dimension(
+    "propensity_band",
+    "Propensity band",
+    "倾向等级",
+    "propensity_band",
+    values=_BANDS,
+    attribute="crosssell",
+    description="Band of the best offer's propensity score: high = top 10% of customers, medium = "
+    "next 20%, low = the rest.",
+)
+CHURN_BAND = Dimension(
+    "churn_band",
+    "Churn risk band",
+    "流失风险等级",
+    "churn_band",
+    values=_BANDS,
+    attribute="churn",
+    description="Band of the churn score of the latest churn run on this data version: high = top "
+    "10% of customers, medium = next 20%, low = the rest.",
+)
+ACTIVATION_BAND = Dimension(
+    "activation_band",
+    "Dormant activation band",
+    "睡眠客户激活等级",
+    "activation_band",
+    values=_BANDS,
+    attribute="churn",
+    description="Dormant customers only: band of the activation value (past value x reactivation "
+    "likelihood), high = top 10% of them; empty for customers not dormant.",
+)
 CUSTOMER_ATTRIBUTES = (GENDER, AGE_BAND, INCOME_BAND, OCCUPATION, TENURE_BAND)
-MODEL_ATTRIBUTES = (SEGMENT, VALUE_TIER)
+MODEL_ATTRIBUTES = (
+    SEGMENT,
+    VALUE_TIER,
+    VALUE_POTENTIAL,
+    BEST_OFFER,
+    PROPENSITY_BAND,
+    CHURN_BAND,
+    ACTIVATION_BAND,
+)
 PRODUCT_HIERARCHY = Hierarchy("product", "Product", "产品", ("category", "product"))
 ORG = Hierarchy("org", "Organisation", "机构", ("region", "branch", "manager"))
 TIME = Hierarchy("time", "Time", "时间", ("year", "quarter", "month"))

@@ -57,10 +57,10 @@ def test_analyst_drills_down_and_back_with_figures_matching_pandas(dash_duo, mam
     # analysts see customer rows, with identities masked by the cube
     dash_duo.wait_for_element("#branches--customers", timeout=20)
 
-    dash_duo.find_element("#nav--lang").click()  # switch to Chinese
-    dash_duo.wait_for_text_to_equal("#nav--branches", "网点", timeout=20)
+    dash_duo.find_element("#nav--lang").click()  # switch to Chinese (a full page load)
+    dash_duo.wait_for_text_to_equal("#nav--branches", "网点", timeout=45)
     dash_duo.find_element("#nav--lang").click()
-    dash_duo.wait_for_text_to_equal("#nav--branches", "Branches", timeout=20)
+    dash_duo.wait_for_text_to_equal("#nav--branches", "Branches", timeout=45)
     assert not severe_logs(dash_duo)
 
 

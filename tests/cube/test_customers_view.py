@@ -114,7 +114,7 @@ def test_pivot_cells_and_subtotals(bank, rows, cols, measure):
         _close(totals[ck], value(now[now[cols].astype(str) == ck]))
 
 
-def test_channels_per_customer(bank):
+def test_channels_per_customer(bank, no_published_scores):
     got = cv.channels(bank["state"], bank["scope"])
     now = bank["cm"][bank["cm"]["m"] == bank["period"]]
     for code in cv.CHANNEL_CODES:

@@ -499,7 +499,7 @@ def test_exceptions_find_a_planted_shock_and_need_history(latest):
 # --- the whole view ---------------------------------------------------------------------------
 
 
-def test_queries_name_every_query_a_render_runs(latest):
+def test_queries_name_every_query_a_render_runs(latest, no_published_scores):
     state = ViewState(period=latest)
     qs = ov.queries(state)
     assert {"months", "tiles", "attainment", "exceptions.targets", "exceptions.history"} <= set(qs)

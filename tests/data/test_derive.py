@@ -199,6 +199,30 @@ def test_enriched_relations_have_their_declared_columns(mini_source: Path) -> No
         assert counts[0] == counts[1]
 
 
+def test_declared_source_keys_hold_and_make_distinct_counts_row_counts(mini_source: Path) -> None:
+    """The keys ``counts_rows`` relies on are unique in the built tables; the rollups it turns
+    into row counts agree with distinct counts (checked above, per group) and exist."""
+    with warehouse.open_readonly() as con:
+        for source, key in rollups.SOURCE_KEYS.items():
+            cols = ", ".join(key)
+            distinct = f"(SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {source}))"
+            (rows, keys) = con.execute(f"SELECT count(*), {distinct} FROM {source}").fetchone()
+            assert rows == keys and rows > 0, source
+    by_product = [
+        r for r in rollups.ROLLUPS if "product_id" in r.dimensions and r.source == "holdings_enriched"
+    ]
+    by_category = [
+        r for r in rollups.ROLLUPS if "category" in r.dimensions and "product_id" not in r.dimensions
+    ]
+    holders = [m for r in by_product for m in r.measures if m.name == "holders"]
+    assert holders and all(
+        rollups.counts_rows(r, m) for r in by_product for m in r.measures if m.name == "holders"
+    )
+    assert 'count(*) AS "holders"' in derive.rollup_select(by_product[0], by_product[0].source)
+    for r in by_category:
+        assert not any(rollups.counts_rows(r, m) for m in r.measures if m.agg == "count_distinct"), r.name
+
+
 def test_rollup_sql_refuses_non_additive_measures() -> None:
     bad = rollups.Rollup("r", "customer_month", ("month_date",), (rollups.RollupMeasure("x", "avg", "aum"),))
     with pytest.raises(ValueError, match="cannot roll up 'avg'"):
