@@ -96,6 +96,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Customers most likely to leave: the churn model has not run on this data.",
         "zh": "最可能流失的客户:流失模型尚未在当前数据上运行。",
     },
+    "customers.churn_bands": {
+        "en": "Churn model ({month}): {high} customers in your scope at high risk of leaving (the top 10% "
+        "of scores), {medium} at medium risk (the next 20%).",
+        "zh": "流失模型({month}):您权限范围内高流失风险客户 {high} 位(评分前10%),"
+        "中风险 {medium} 位(其后20%)。",
+    },
+    "customers.churn_list": {
+        "en": "Their list, with the driver behind each score and the value at risk, is on the "
+        "Cross-sell page",
+        "zh": "客户名单(含每位客户的主要驱动因素与风险价值)见交叉销售页面",
+    },
     "customers.dormant": {"en": "Dormant customers", "zh": "睡眠客户"},
     "customers.dormant_note": {
         "en": "{dormant} dormant customers (no transaction in six months) in the month. Ranking them by "

@@ -746,6 +746,13 @@ def _response_tab(result: dict, lang: str):
     )
 
 
+def _opening_tab(state, tabs) -> str:
+    """The tab a link asked for (``?x_tab=churn``, e.g. from the Customers view), else the first."""
+    asked = state.param("tab")
+    ids = [tab.tab_id for tab in tabs]
+    return asked if asked in ids else ids[0]
+
+
 def layout(**params):
     """Rendered per request, under the signed-in user's scope, for the served data version."""
     user = require_user()
@@ -789,6 +796,6 @@ def layout(**params):
         [
             html.H3(t("cross_sell.title", lang)),
             _runs_header(result, lang),
-            dbc.Tabs(tabs, id=Ids.tabs, active_tab=tabs[0].tab_id),
+            dbc.Tabs(tabs, id=Ids.tabs, active_tab=_opening_tab(state, tabs)),
         ]
     )

@@ -27,6 +27,7 @@ from components.layout import empty_state, section
 from components.result_table import result_table
 from components.tables import cut_note, data_grid
 from cube import api
+from cube.views import cross_sell as cross_sell_view
 from cube.views import customers as view
 from cube.views.state import ViewState
 from pages._frame import register_chart, state_of, view_state
@@ -441,12 +442,31 @@ def _not_run(key: str, kind: str, user, lang: str, color: str, id_: str) -> dbc.
 # --- risk -----------------------------------------------------------------------------------
 
 
+def _churn_summary(state: ViewState, user, lang: str):
+    """Customers by churn risk band from the churn run on the served data (and where their list
+    is), or the honest "not run" state."""
+    run = cross_sell_view.shown_run("churn", cross_sell_view.served_version())
+    if run is None:
+        return _not_run("customers.churn_not_run", "churn", user, lang, "warning", Ids.churn)
+    bands = cross_sell_view.band_counts(state, current_scope(), run, "churn_band", lang)
+    counts = {b: int(n) for b, n in zip(bands["band"], bands["customers"], strict=True)}
+    text = t(
+        "customers.churn_bands",
+        lang,
+        high=format_value(counts.get("high", 0), "count", lang),
+        medium=format_value(counts.get("medium", 0), "count", lang),
+        month=run.month or "-",
+    )
+    link = dcc.Link(t("customers.churn_list", lang), href="/cross-sell?x_tab=churn", className="alert-link")
+    return dbc.Alert([text, " ", link], color="info", id=Ids.churn)
+
+
 def _risk_section(state: ViewState, user, lang: str):
     dormant = view.dormant(state, current_scope(), lang)["dormant"]
     return html.Div(
         [
             html.H4(t("customers.risk", lang), className="mt-3"),
-            _not_run("customers.churn_not_run", "churn", user, lang, "warning", Ids.churn),
+            _churn_summary(state, user, lang),
             section(
                 t("customers.dormant", lang),
                 html.Div(

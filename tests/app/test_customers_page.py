@@ -121,3 +121,31 @@ def test_presenter_sees_no_customer_rows(mams_app, cm, latest, monkeypatch, tmp_
     for node in nodes(tree):
         rows = node["props"].get("rowData") or []
         assert not any("customer_id" in r or "customer_name" in r for r in rows)
+
+
+def test_risk_panel_counts_the_churn_runs_bands_in_scope(mams_app, crosssell_and_churn_runs, demo_source):
+    """Once the churn model has run on the data, the Risk panel counts the branch manager's
+    customers by risk band (checked against the run's file and pandas) and links to the list."""
+    from auth.users import get_user
+    from tests.cube.test_cross_sell_view import customer_month, month_of
+
+    run = crosssell_and_churn_runs["churn"]
+    branch = get_user("branch").branch_id
+    tree = render(sign_in(mams_app, "branch"))
+    alert = by_id(tree, "customers--churn")
+    risk = pd.read_parquet(run.outputs["risk"], columns=["customer_id", "churn_band"])
+    month = month_of(run)
+    mine = customer_month(demo_source, month)
+    mine = mine[mine["branch_id"] == branch].merge(risk, on="customer_id", how="left")
+    counts = mine["churn_band"].value_counts()
+    for band in ("high", "medium"):
+        assert format_value(int(counts.get(band, 0)), "count", "en") in text(alert)
+    assert "/cross-sell?x_tab=churn" in json.dumps(alert)
+
+
+def test_a_link_opens_the_cross_sell_page_on_the_churn_tab(mams_app, crosssell_and_churn_runs):
+    client = sign_in(mams_app, "analyst")
+    payload = router_payload("/cross-sell", "?x_tab=churn")
+    body = client.post("/_dash-update-component", json=payload).get_json()
+    tabs = [n for n in nodes(body["response"]["_pages_content"]["children"]) if n.get("type") == "Tabs"]
+    assert len(tabs) == 1 and tabs[0]["props"]["active_tab"] == "churn"
