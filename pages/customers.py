@@ -446,7 +446,7 @@ def _churn_summary(state: ViewState, user, lang: str):
     """Customers by churn risk band from the churn run on the served data (and where their list
     is), or the honest "not run" state."""
     run = cross_sell_view.shown_run("churn", cross_sell_view.served_version())
-    if run is None:
+    if run is None or not api.scored("customers.churn_band"):  # bands come from the published run
         return _not_run("customers.churn_not_run", "churn", user, lang, "warning", Ids.churn)
     bands = cross_sell_view.band_counts(state, current_scope(), run, "churn_band", lang)
     counts = {b: int(n) for b, n in zip(bands["band"], bands["customers"], strict=True)}
