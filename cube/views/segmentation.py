@@ -362,46 +362,42 @@ def _month_filter(month: str) -> Filter:
     return Filter(f"{CUBE}.month", "eq", (month_date(month),))
 
 
+def _served_month(kind: str, run: runs.RunRecord | None) -> str | None:
+    """The month of ``run`` (default: the latest of ``kind``) if the cube serves its scores."""
+    run = run or latest(kind)
+    return run_month(run) if in_cube(run) else None
+
+
 def segment_query(state: ViewState, run: runs.RunRecord | None = None) -> Query | None:
     """Customers, AUM and contribution per segment in the segmentation run's month, under the
     filter bar (None without a run, or when the cube serves another run's segments)."""
-    run = run or latest("segmentation")
-    month = run_month(run)
-    if month is None or not in_cube(run):
+    month = _served_month("segmentation", run)
+    if month is None:
         return None
-    return Query(
-        CUBE,
-        SEGMENT_MEASURES,
-        (f"{CUBE}.segment",),
-        (*state.filters(CUBE, exclude_chart=SEGMENTS_CHART), _month_filter(month)),
-    )
+    filters = (*state.filters(CUBE, exclude_chart=SEGMENTS_CHART), _month_filter(month))
+    return Query(CUBE, SEGMENT_MEASURES, (f"{CUBE}.segment",), filters)
 
 
 def pyramid_query(state: ViewState, run: runs.RunRecord | None = None) -> Query | None:
     """Customers and AUM per value tier in the value run's month (None without a run)."""
-    run = run or latest("value")
-    month = run_month(run)
-    if month is None or not in_cube(run):
+    month = _served_month("value", run)
+    if month is None:
         return None
-    return Query(
-        CUBE,
-        PYRAMID_MEASURES,
-        (f"{CUBE}.value_tier",),
-        (*state.filters(CUBE, exclude_chart=PYRAMID_CHART), _month_filter(month)),
-    )
+    filters = (*state.filters(CUBE, exclude_chart=PYRAMID_CHART), _month_filter(month))
+    return Query(CUBE, PYRAMID_MEASURES, (f"{CUBE}.value_tier",), filters)
 
 
 def potential_query(state: ViewState, run: runs.RunRecord | None = None) -> Query | None:
     """Potential big customers per value tier in the value run's month (a click opens them)."""
-    run = run or latest("value")
-    month = run_month(run)
-    if month is None or not in_cube(run):
+    month = _served_month("value", run)
+    if month is None:
         return None
+    potential = Filter(f"{CUBE}.value_potential", "eq", (1,))
     return Query(
         CUBE,
         ("customers.customers",),
         (f"{CUBE}.value_tier",),
-        (*state.filters(CUBE), _month_filter(month), Filter(f"{CUBE}.value_potential", "eq", (1,))),
+        (*state.filters(CUBE), _month_filter(month), potential),
     )
 
 
