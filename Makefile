@@ -9,9 +9,10 @@ install:
 
 install-test: install
 	$(PIP) install -q -r requirements-dev.txt -r requirements-spark.txt
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
-		echo "Installing Debian's chromium and chromium-driver for the browser tests..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+		|| ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+		echo "Installing Debian's chromium, chromium-driver and fonts-noto-cjk (browser tests, deck charts and PDFs)..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk; \
 	fi
 
 run: install

@@ -7,6 +7,8 @@ No business logic lives here: pages build cube queries, components draw them.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,18 +17,21 @@ import dash
 import diskcache
 import flask
 import flask_login
-from dash import DiskcacheManager, dcc, html
+from dash import dcc, html
 
-from auth import audit, demo, sessions, throttle, users
+from auth import audit, demo, sessions, throttle, users, web_security
 from auth.secret import secret_key
 from components import i18n
 from components.frame import click_menu, filter_bar
 from components.layout import navbar
-from data import paths
+from data import ops_store, paths
 from pages import _frame  # noqa: F401 - registers the frame's callbacks (filter bar, click menu)
+from pages import _jobs as jobs_manager
+from pages._guard import install as install_callback_guard
 from settings import get_settings
 
 HERE = Path(__file__).resolve().parent
+_log = logging.getLogger(__name__)
 SESSION_HOURS = 8
 # Paths anyone may reach, matched exactly: the sign-in form, sign-out, the language switch.
 # Files of the assets folder are open too (the sign-in form's style sheet), nothing else.
@@ -52,7 +57,7 @@ def current_lang() -> str:
     return i18n.normalise_lang(flask.session.get("lang"))
 
 
-def _configure_server(server: flask.Flask) -> None:
+def _configure_server(server: flask.Flask, script_hashes: Callable[[], Sequence[str]] = tuple) -> None:
     server.config.update(
         SECRET_KEY=secret_key(),
         SESSION_COOKIE_HTTPONLY=True,
@@ -63,6 +68,9 @@ def _configure_server(server: flask.Flask) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SECURE=get_settings().https,
     )
+    # CSRF tokens, the callback Origin check, security headers, the proxy fix: first, so
+    # the HTTPS redirect and the checks come before the sign-in guard
+    web_security.init(server, script_hashes, _form_refused)
     login_manager = flask_login.LoginManager()
     login_manager.init_app(server)
     login_manager.user_loader(users.get_user)
@@ -87,6 +95,8 @@ def _configure_server(server: flask.Flask) -> None:
     server.add_url_rule("/login", "login", _login, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", _logout, methods=["GET", "POST"])
     server.add_url_rule("/lang/<code>", "lang", _set_lang)
+    server.register_error_handler(ops_store.StoreUnwritable, _store_unwritable)
+    install_callback_guard(server)  # 400 for a callback request no browser would send
 
 
 def _is_asset(path: str) -> bool:
@@ -114,6 +124,29 @@ def _login():
                 return flask.redirect(_safe_next(flask.request.args.get("next")))
     status = 401 if error else 200
     return flask.render_template_string(_LOGIN_HTML, lang=lang, t=i18n.t, error=error), status
+
+
+def _store_unwritable(exc: ops_store.StoreUnwritable):
+    """The ops store cannot be written (sign-in, throttle, audit, sessions all write there): a
+    clear 503 instead of a 500; the log names the file and what to do."""
+    _log.error("%s", exc)
+    lang = i18n.normalise_lang(flask.request.args.get("lang") or flask.session.get("lang"))
+    message = i18n.t("signin.store_unwritable", lang)
+    if flask.request.path == "/login":
+        return flask.render_template_string(_LOGIN_HTML, lang=lang, t=i18n.t, error=message), 503
+    return flask.jsonify({"error": message}), 503
+
+
+def _form_refused(error: web_security.CSRFError):
+    """A form post without this session's CSRF token (expired page, or another site's form):
+    the sign-in form again, or a page leading back to the form; nothing is checked or stored."""
+    lang = i18n.normalise_lang(flask.request.args.get("lang") or flask.session.get("lang"))
+    message = i18n.t("form.expired", lang)
+    if flask.request.path == "/login":
+        return flask.render_template_string(_LOGIN_HTML, lang=lang, t=i18n.t, error=message), 400
+    back = _safe_next(flask.request.full_path.rstrip("?"))  # the form again, by GET
+    page = flask.render_template_string(_REFUSED_HTML, lang=lang, t=i18n.t, message=message, back=back)
+    return page, 400
 
 
 def _check_password(username: str, password: str, lang: str) -> str:
@@ -175,6 +208,7 @@ _LOGIN_HTML = """<!doctype html>
 {{ t('nav.language', lang) }}</a></p>
 {% if error %}<div class="alert alert-danger" id="login-error">{{ error }}</div>{% endif %}
 <form method="post" id="login-form">
+<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
 <div class="mb-3"><label class="form-label" for="username">{{ t('signin.username', lang) }}</label>
 <input class="form-control" id="username" name="username" autocomplete="username" required></div>
 <div class="mb-3"><label class="form-label" for="password">{{ t('signin.password', lang) }}</label>
@@ -191,9 +225,21 @@ _LOGOUT_HTML = """<!doctype html>
 <body class="bg-light"><div class="container" style="max-width: 420px; margin-top: 10vh">
 <h3 class="mb-3">{{ t('app.title', lang) }}</h3>
 <form method="post" action="/logout" id="logout-form">
+<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
 <button class="btn btn-primary" type="submit" id="logout-submit">{{ t('nav.sign_out', lang) }}</button>
 <a class="btn btn-link" href="/">{{ t('signout.stay', lang) }}</a>
 </form></div></body></html>"""
+
+
+_REFUSED_HTML = """<!doctype html>
+<html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}"><head><meta charset="utf-8">
+<title>{{ t('app.title', lang) }}</title>
+<link rel="stylesheet" href="/assets/00-bootstrap.min.css"></head>
+<body class="bg-light"><div class="container" style="max-width: 420px; margin-top: 10vh">
+<h3 class="mb-3">{{ t('app.title', lang) }}</h3>
+<div class="alert alert-warning" id="form-refused">{{ message }}</div>
+<a class="btn btn-primary" href="{{ back }}" id="form-retry">{{ t('form.retry', lang) }}</a>
+</div></body></html>"""
 
 
 def nav_entries(role: str) -> list[tuple[str, str]]:
@@ -214,7 +260,13 @@ def serve_layout():
     lang = current_lang()
     return html.Div(
         [
-            navbar(lang, user.username, i18n.t(f"role.{user.role}", lang), nav_entries(user.role)),
+            navbar(
+                lang,
+                user.username,
+                i18n.t(f"role.{user.role}", lang),
+                nav_entries(user.role),
+                csrf_token=web_security.csrf_token(),  # the sign-out form posts it
+            ),
             html.Div(
                 [
                     filter_bar(lang),
@@ -237,19 +289,34 @@ def serve_layout():
 
 def create_app() -> dash.Dash:
     """The Dash app; reads MAMS_HOME (through data.paths) now, not at import of its parts."""
-    jobs = DiskcacheManager(diskcache.Cache(str(paths.jobs_cache_dir())))
+    _start_checks()
+    # a jobs folder that cannot be written: the app serves, background jobs say they cannot run
+    jobs = jobs_manager.manager(lambda: diskcache.Cache(str(paths.jobs_cache_dir())))
     app = dash.Dash(
         __name__,
         use_pages=True,
         pages_folder=str(HERE / "pages"),
         assets_folder=str(HERE / "assets"),
         background_callback_manager=jobs,
+        on_error=jobs_manager.on_error,  # a refused background job answers with a message, not a 500
         suppress_callback_exceptions=True,
         title="MAMS",
     )
-    _configure_server(app.server)
+    _configure_server(app.server, app.csp_hashes)
     app.layout = serve_layout
     return app
+
+
+def _start_checks() -> None:
+    """At start: remove what a killed import left behind, and say at once (not at the first
+    sign-in) if the operational store cannot be written."""
+    from data.load import remove_leftovers
+
+    remove_leftovers(log=_log.warning)
+    try:
+        ops_store.check_writable()
+    except ops_store.StoreUnwritable as exc:
+        _log.error("%s", exc)
 
 
 def prepare_demo(log=print) -> None:
@@ -257,6 +324,7 @@ def prepare_demo(log=print) -> None:
     from data.demo import ensure_demo_warehouse, layout_warning  # the generator: first start only
 
     log(f"Home folder: {paths.home()}")
+    ops_store.check_writable()  # StoreUnwritable names the file and what to do
     log("Checking the demo warehouse (built on first start, reused afterwards)...")
     ensure_demo_warehouse(log=log)
     warning = layout_warning()
@@ -273,7 +341,10 @@ server = app.server
 
 if __name__ == "__main__":
     settings = get_settings()
-    prepare_demo()
+    try:
+        prepare_demo()
+    except ops_store.StoreUnwritable as exc:
+        raise SystemExit(f"ERROR: {exc}") from None
     if settings.models_at_start:
         from mining import autorun
 

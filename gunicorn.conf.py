@@ -11,6 +11,9 @@ import sys
 from settings import get_settings
 
 bind = f"{get_settings().host}:{get_settings().port}"  # HOST and PORT, as for python app.py; -b overrides
+# gunicorn 27 opens one control socket per user (~/.gunicorn/gunicorn.ctl): two servers on one
+# machine (two ports, a test beside a running app) would fight over it; we do not use it
+control_socket_disable = True
 
 
 def on_starting(server):  # noqa: ARG001 - gunicorn's hook signature

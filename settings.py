@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         "MAMS_SECRET_KEY", None, "Signs session cookies; unset: generated once, kept in `<home>/secret_key`."
     )
     https: bool = _env("MAMS_HTTPS", False, "`1` behind TLS: session cookies are marked Secure.")
+    proxy_hops: int = _env(
+        "MAMS_PROXY_HOPS",
+        0,
+        "Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted.",
+        ge=0,
+    )
     debug: bool = _env("MAMS_DEBUG", False, "`1`: Dash debug mode (Werkzeug debugger); development only.")
     engine: Literal["duckdb", "spark"] = _env("MAMS_ENGINE", "duckdb", "The cube's engine.")
     duckdb_threads: int = _env("MAMS_DUCKDB_THREADS", 2, "DuckDB threads per process.", ge=1)
@@ -54,6 +60,15 @@ class Settings(BaseSettings):
         "MAMS_MODELS_AT_START",
         True,
         "`1`: at start, run in the background each model that has no run on the served data.",
+    )
+    currency_code: str = _env(
+        "MAMS_CURRENCY_CODE", "CNY", "ISO 4217 code of the money in the data.", pattern=r"^[A-Z]{3}$"
+    )
+    currency_symbol: str = _env(
+        "MAMS_CURRENCY_SYMBOL", "¥", "Symbol written before money.", min_length=1, max_length=4
+    )
+    currency_cjk_units: bool = _env(
+        "MAMS_CURRENCY_CJK_UNITS", True, "`1`: Chinese money in 万/亿; `0`: K/M/B in both languages."
     )
     host: str = _env("HOST", "127.0.0.1", "Address `python app.py` listens on.", min_length=1)
     port: int = _env("PORT", 8050, "Port `python app.py` serves on.", ge=1, le=65535)

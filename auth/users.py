@@ -7,11 +7,17 @@ created without it sees nothing rather than everything (deny by default).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import numbers
+import sqlite3
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from auth import passwords, roles, sessions
 from data import ops_store
+
+MAX_USERNAME = 64
+MIN_PASSWORD = 8
+MAX_PASSWORD = 256
 
 ops_store.register_schema(
     "auth.users",
@@ -24,15 +30,53 @@ ops_store.register_schema(
         branch_id INTEGER,
         manager_id INTEGER,
         active INTEGER NOT NULL DEFAULT 1,
-        created_at TEXT NOT NULL
+        created_at TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # stores made before the version check: every user starts at version 0
+    added_columns=[("users", "version", "INTEGER NOT NULL DEFAULT 0")],
 )
+
+
+class UserError(ValueError):
+    """A user could not be created or changed; nothing was written.
+
+    ``key`` names the reason (the admin page shows ``admin.error.<key>``), ``params`` fill its
+    placeholders; ``str()`` is an English sentence for logs and scripts.
+    """
+
+    def __init__(self, key: str, message: str, **params: object) -> None:
+        self.key = key
+        self.params = params
+        super().__init__(message)
+
+
+class StaleEdit(UserError):
+    """The user was changed by someone else since the form that asks for this change loaded."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field an update changed: ``field`` is a column name, or ``password`` (no values)."""
+
+    field: str
+    before: object = None
+    after: object = None
+
+    def __str__(self) -> str:
+        if self.field == "password":
+            return "password reset"
+        return f"{self.field} {self.before} -> {self.after}"
 
 
 @dataclass(frozen=True)
 class User:
-    """A signed-in (or stored) user; ``get_id`` and friends make it a flask-login user."""
+    """A signed-in (or stored) user; ``get_id`` and friends make it a flask-login user.
+
+    ``version`` counts the updates of the stored row (for the admin page's edit check); it is
+    not part of equality: the same user at two versions is the same user.
+    """
 
     username: str
     role: str
@@ -40,6 +84,7 @@ class User:
     branch_id: int | None = None
     manager_id: int | None = None
     active: bool = True
+    version: int = field(default=0, compare=False)
 
     # flask-login's user protocol
     @property
@@ -66,20 +111,35 @@ def _row_to_user(row) -> User:
         branch_id=row["branch_id"],
         manager_id=row["manager_id"],
         active=bool(row["active"]),
+        version=int(row["version"]),
     )
 
 
 def validate(role: str, region_id: int | None, branch_id: int | None, manager_id: int | None) -> None:
-    """Raise ValueError unless the role and scope fit together."""
-    if role not in roles.ROLES:
-        raise ValueError(f"unknown role {role!r}")
+    """Raise UserError (a ValueError) unless the role and scope fit together."""
+    if not isinstance(role, str) or role not in roles.ROLES:
+        raise UserError("role", f"unknown role {role!r}")
     given = [v for v in (region_id, branch_id, manager_id) if v is not None]
+    if any(
+        not isinstance(v, numbers.Integral) or isinstance(v, bool) or not -(2**63) <= v < 2**63 for v in given
+    ):
+        raise UserError("scope_number", "region, branch and manager ids are whole numbers")
     if len(given) > 1:
-        raise ValueError("a scope is one region, one branch or one manager")
+        raise UserError("one_scope", "a scope is one region, one branch or one manager")
     if role == roles.BRANCH_MANAGER and region_id is None and branch_id is None:
-        raise ValueError("a branch manager needs a branch or a region")
+        raise UserError("branch_scope", "a branch manager needs a branch or a region")
     if role == roles.RELATIONSHIP_MANAGER and manager_id is None:
-        raise ValueError("a relationship manager needs a manager id")
+        raise UserError("rm_scope", "a relationship manager needs a manager id")
+
+
+def _check_password(password: object) -> None:
+    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise UserError(
+            "password",
+            f"a password of {MIN_PASSWORD} to {MAX_PASSWORD} characters is needed",
+            low=MIN_PASSWORD,
+            high=MAX_PASSWORD,
+        )
 
 
 def create_user(
@@ -89,28 +149,46 @@ def create_user(
     region_id: int | None = None,
     branch_id: int | None = None,
     manager_id: int | None = None,
+    active: bool = True,
 ) -> User:
-    """Store a new user with a hashed password; raises ValueError if the name is taken."""
-    validate(role, region_id, branch_id, manager_id)
-    if not username or len(password) < 8:
-        raise ValueError("a username and a password of at least 8 characters are needed")
-    with ops_store.transaction() as con:
-        if con.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
-            raise ValueError(f"user {username!r} exists")
-        con.execute(
-            "INSERT INTO users (username, password_hash, role, region_id, branch_id, manager_id, "
-            "active, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
-            (
-                username,
-                passwords.hash_password(password),
-                role,
-                region_id,
-                branch_id,
-                manager_id,
-                datetime.now(UTC).isoformat(timespec="seconds"),
-            ),
+    """Store a new user with a hashed password.
+
+    Raises
+    ------
+    UserError
+        If the name is taken (key ``exists``: never an update of the existing user, even when
+        two admins create the same name at once), or the name, password, role or scope is not
+        acceptable.
+    """
+    if not isinstance(username, str) or not username or len(username) > MAX_USERNAME:
+        raise UserError(
+            "username", f"a username of 1 to {MAX_USERNAME} characters is needed", high=MAX_USERNAME
         )
-    return User(username, role, region_id, branch_id, manager_id)
+    validate(role, region_id, branch_id, manager_id)
+    _check_password(password)
+    password_hash = passwords.hash_password(password)  # slow: hashed before the write lock
+    try:
+        with ops_store.transaction() as con:
+            # The primary key refuses a second row of the name even if this check raced.
+            if con.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
+                raise UserError("exists", f"user {username!r} exists", username=username)
+            con.execute(
+                "INSERT INTO users (username, password_hash, role, region_id, branch_id, manager_id, "
+                "active, created_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                (
+                    username,
+                    password_hash,
+                    role,
+                    region_id,
+                    branch_id,
+                    manager_id,
+                    int(bool(active)),
+                    datetime.now(UTC).isoformat(timespec="seconds"),
+                ),
+            )
+    except sqlite3.IntegrityError as exc:
+        raise UserError("exists", f"user {username!r} exists", username=username) from exc
+    return User(username, role, region_id, branch_id, manager_id, bool(active), 0)
 
 
 def update_user(
@@ -121,29 +199,68 @@ def update_user(
     manager_id: int | None = None,
     active: bool = True,
     password: str | None = None,
-) -> None:
+    expected_version: int | None = None,
+) -> list[Change]:
     """Change a user's role, scope, active flag and (optionally) password; a change of any of
-    them ends every session the user has open (they sign in again under the new terms)."""
+    them ends every session the user has open (they sign in again under the new terms).
+
+    Parameters
+    ----------
+    expected_version
+        The version the caller's form loaded; if the stored user has moved on since, nothing is
+        written and :class:`StaleEdit` is raised (no last-writer-wins). ``None`` skips the check.
+
+    Returns
+    -------
+    list[Change]
+        What changed (empty if the values were the stored ones; the version then stays).
+
+    Raises
+    ------
+    UserError
+        Key ``missing`` if there is no such user, ``stale`` (a :class:`StaleEdit`) as above, or
+        the reason the role, scope or password is not acceptable.
+    """
     validate(role, region_id, branch_id, manager_id)
+    if password:
+        _check_password(password)
+    password_hash = passwords.hash_password(password) if password else None
     with ops_store.transaction() as con:
         before = con.execute(
-            "SELECT role, region_id, branch_id, manager_id, active FROM users WHERE username = ?", (username,)
+            "SELECT role, region_id, branch_id, manager_id, active, version FROM users WHERE username = ?",
+            (username,),
         ).fetchone()
         if before is None:
-            raise ValueError(f"user {username!r} does not exist")
-        changed = tuple(before) != (role, region_id, branch_id, manager_id, int(active)) or bool(password)
-        con.execute(
-            "UPDATE users SET role = ?, region_id = ?, branch_id = ?, manager_id = ?, active = ? "
-            "WHERE username = ?",
-            (role, region_id, branch_id, manager_id, int(active), username),
-        )
-        if password:
-            con.execute(
-                "UPDATE users SET password_hash = ? WHERE username = ?",
-                (passwords.hash_password(password), username),
+            raise UserError("missing", f"user {username!r} does not exist", username=username)
+        if expected_version is not None and before["version"] != expected_version:
+            raise StaleEdit(
+                "stale",
+                f"user {username!r} was changed by someone else since it was opened",
+                username=username,
             )
-        if changed:
-            sessions.end_all(username, con)
+        after = {
+            "role": role,
+            "region_id": region_id,
+            "branch_id": branch_id,
+            "manager_id": manager_id,
+            "active": bool(active),
+        }
+        changes = [
+            Change(name, bool(before[name]) if name == "active" else before[name], value)
+            for name, value in after.items()
+            if (bool(before[name]) if name == "active" else before[name]) != value
+        ]
+        if password_hash:
+            changes.append(Change("password"))
+        if not changes:
+            return []
+        con.execute(
+            "UPDATE users SET role = ?, region_id = ?, branch_id = ?, manager_id = ?, active = ?, "
+            "password_hash = coalesce(?, password_hash), version = version + 1 WHERE username = ?",
+            (role, region_id, branch_id, manager_id, int(bool(active)), password_hash, username),
+        )
+        sessions.end_all(username, con)
+    return changes
 
 
 def get_user(username: str) -> User | None:

@@ -239,8 +239,10 @@ def sparkline(
     fig.update_xaxes(visible=False, fixedrange=True)
     # The line spans its own range (not from zero), so a 1% move is visible on a card.
     present = [v for v in values if v is not None]
-    pad = (max(present) - min(present)) * 0.1 or abs(max(present, default=0)) * 0.01 or 1
-    rng = [min(present) - pad, max(present) + pad] if present else None
+    rng = None  # every month empty (a filter no customer matches): nothing to fit
+    if present:
+        pad = (max(present) - min(present)) * 0.1 or abs(max(present)) * 0.01 or 1
+        rng = [min(present) - pad, max(present) + pad]
     fig.update_yaxes(visible=False, fixedrange=True, range=rng)
     fig.update_layout(
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
@@ -413,9 +415,11 @@ def grouped_bars(
     lang: str,
     *,
     y_title: str | None = None,
+    barmode: str = "group",
 ) -> go.Figure:
     """One bar trace per ``group`` (its label from ``group_label``) over the ``x`` labels; each
-    bar carries ``[member, group key]`` in customdata, so a click opens the menu on that group."""
+    bar carries ``[member, group key]`` in customdata, so a click opens the menu on that group.
+    ``barmode="stack"`` stacks the groups (parts of a whole per ``x``)."""
     fig = go.Figure()
     for key, part in frame.groupby(group, sort=False, dropna=False):
         key = None if pd.isna(key) else key
@@ -430,8 +434,9 @@ def grouped_bars(
                 hovertemplate="%{x}<br>%{hovertext}<extra>%{fullData.name}</extra>",
             )
         )
-    _value_axis(fig, "y", _values(frame, value), fmt, lang, y_title)
-    fig.update_layout(barmode="group", legend={"orientation": "h", "y": 1.12})
+    stacked = frame.groupby(x, sort=False)[value].sum().tolist() if barmode == "stack" else []
+    _value_axis(fig, "y", [*_values(frame, value), *stacked], fmt, lang, y_title)
+    fig.update_layout(barmode=barmode, legend={"orientation": "h", "y": 1.12})
     return _base_layout(fig)
 
 

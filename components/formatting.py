@@ -2,8 +2,11 @@
 
 Formats (the ``fmt`` of the cube's column metadata):
 
-- ``money``: yuan, compact: 万/亿 in Chinese, K/M/B in English (``¥5.68万``, ``¥1.23M``).
-- ``money_exact``: yuan to the fen, with thousands separators (``¥1,234,567.89``); tables.
+- ``money``: compact: 万/亿 in Chinese, K/M/B in English (``¥5.68万``, ``¥1.23M``).
+- ``money_exact``: to the cent (fen), with thousands separators (``¥1,234,567.89``); tables.
+
+The currency is a setting (``MAMS_CURRENCY_CODE``, ``MAMS_CURRENCY_SYMBOL``,
+``MAMS_CURRENCY_CJK_UNITS``: whether Chinese money is written in 万/亿); yuan by default.
 - ``percent``: a ratio shown as a percentage with one decimal (0.1234 -> ``12.3%``).
 - ``count``: a whole number with thousands separators.
 - ``number``: two decimals with thousands separators.
@@ -20,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from components.i18n import t
+from settings import get_settings
 
 MISSING = "-"
 
@@ -48,14 +52,21 @@ def _zh(lang: str | None) -> bool:
     return bool(lang) and str(lang).startswith("zh")
 
 
-def _units(lang: str | None) -> tuple[tuple[float, str], ...]:
+def _units(lang: str | None, money: bool = False) -> tuple[tuple[float, str], ...]:
+    if money and not get_settings().currency_cjk_units:
+        return _EN_UNITS
     return _ZH_UNITS if _zh(lang) else _EN_UNITS
 
 
-def _compact(a: float, lang: str | None, decimals: int = 2) -> str:
+def currency_symbol() -> str:
+    """The symbol written before money (``MAMS_CURRENCY_SYMBOL``; ``¥`` by default)."""
+    return get_settings().currency_symbol
+
+
+def _compact(a: float, lang: str | None, decimals: int = 2, money: bool = False) -> str:
     """``a`` (>= 0) in the largest unit it reaches, also when it only reaches it by rounding in
     the unit below (99,999,999.996 reads 1.00亿, not 10,000.00万)."""
-    units = _units(lang)
+    units = _units(lang, money)
     for i, (div, suffix) in enumerate(units):
         below = units[i + 1][0] if i + 1 < len(units) else 1.0
         if a >= div or round(a / below, decimals) >= div / below:
@@ -71,7 +82,7 @@ def format_value(value: Any, fmt: str, lang: str = "en") -> str:
     if fmt == "money":
         v = float(value)
         sign = "-" if v < 0 else ""
-        return f"{sign}¥{_compact(abs(v), lang)}"
+        return f"{sign}{currency_symbol()}{_compact(abs(v), lang, money=True)}"
     if fmt == "money_exact":
         return format_money_exact(value, lang)
     if fmt == "percent":
@@ -93,7 +104,7 @@ def format_money_exact(value: Any, lang: str = "en") -> str:
     except InvalidOperation:
         return str(value)
     sign = "-" if fen < 0 else ""  # -0.001 rounds to 0.00 and shows without a sign
-    return f"{sign}¥{abs(fen):,.2f}"
+    return f"{sign}{currency_symbol()}{abs(fen):,.2f}"
 
 
 def format_percent_of(count: Any, base: Any, lang: str = "en", small_base: int = SMALL_BASE) -> str:
@@ -113,7 +124,8 @@ def unit_label(fmt: str, lang: str = "en", counted: str = "customers") -> str:
     counted thing ("customers"/"户"; ``counted`` is one of customers, accounts, transactions,
     products, contacts), number nothing."""
     if fmt in ("money", "money_exact"):
-        return t("unit.money", lang)
+        settings = get_settings()
+        return t("unit.money", lang) if settings.currency_code == "CNY" else settings.currency_symbol
     if fmt == "percent":
         return "%"
     if fmt == "count":
@@ -174,7 +186,7 @@ def _tick_text(values: list[float], step: float, fmt: str, lang: str | None) -> 
     top = max(abs(v) for v in values)
     div, suffix = 1.0, ""
     if fmt in ("money", "money_exact", "count", "number"):
-        for unit_div, unit_suffix in _units(lang):
+        for unit_div, unit_suffix in _units(lang, money=fmt in ("money", "money_exact")):
             if top >= unit_div:
                 div, suffix = unit_div, unit_suffix
                 break

@@ -40,6 +40,7 @@ class FrameIds:
     save_view = "frame--save-view"
     delete_view = "frame--delete-view"
     view_message = "frame--view-message"
+    add_to_deck = "frame--add-to-deck"  # filled and handled by pages/decks.py
     menu = "frame--menu"
     menu_title = "frame--menu-title"
     menu_context = "frame--menu-context"
@@ -180,6 +181,13 @@ def filter_bar(lang: str) -> html.Div:
                     ),
                     dbc.Button(
                         t("frame.delete_view", lang), id=FrameIds.delete_view, size="sm", color="link"
+                    ),
+                    dcc.Dropdown(
+                        id=FrameIds.add_to_deck,
+                        placeholder=t("decks.add_to_deck", lang),
+                        className="frame-dropdown",
+                        style={"minWidth": "170px", "display": "none"},
+                        searchable=False,
                     ),
                     html.Span(id=FrameIds.view_message, className="small text-muted"),
                 ],

@@ -7,9 +7,13 @@ test checks both languages carry the same keys) instead of showing a raw key to 
 from __future__ import annotations
 
 from components import (
+    messages_admin,
     messages_channels,
     messages_cross_sell,
+    messages_customer360,
     messages_customers,
+    messages_deck_export,
+    messages_decks,
     messages_mining,
     messages_products,
     messages_segmentation,
@@ -72,6 +76,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "signin.password": {"en": "Password", "zh": "密码"},
     "signin.submit": {"en": "Sign in", "zh": "登录"},
     "signin.failed": {"en": "Wrong username or password.", "zh": "用户名或密码错误。"},
+    "form.expired": {
+        "en": "This form has expired or was not sent from this site; nothing was done. Please try again.",
+        "zh": "表单已过期或并非从本站提交，未执行任何操作。请重试。",
+    },
+    "form.retry": {"en": "Try again", "zh": "重试"},
     "signin.locked": {
         "en": "Too many failed attempts. Try again in {seconds} seconds.",
         "zh": "失败次数过多，请在 {seconds} 秒后重试。",
@@ -117,6 +126,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "branches.export_xlsx": {"en": "Export Excel", "zh": "导出 Excel"},
     "branches.empty": {"en": "No data for this selection.", "zh": "所选范围无数据。"},
     "branches.no_targets": {"en": "No targets set for this level.", "zh": "该层级未设定目标。"},
+    # an optional table (campaigns, contacts, targets) the bank's extract did not have
+    "data.not_loaded": {
+        "en": "Nothing to show: {files} was not loaded with this data (the extract did not have it).",
+        "zh": "无可显示内容：本次导入的数据中没有 {files}。",
+    },
     "col.name": {"en": "Name", "zh": "名称"},
     "col.rank": {"en": "Rank", "zh": "排名"},
     "col.score": {"en": "Score", "zh": "评分"},
@@ -128,7 +142,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "admin.title": {"en": "Users and audit log", "zh": "用户与审计日志"},
     "admin.only": {"en": "Only administrators may open this page.", "zh": "仅管理员可访问此页面。"},
     "admin.users": {"en": "Users", "zh": "用户"},
-    "admin.new_user": {"en": "Add or change a user", "zh": "新增或修改用户"},
+    "admin.new_user": {"en": "New user", "zh": "新增用户"},
     "admin.role": {"en": "Role", "zh": "角色"},
     "admin.scope_region": {"en": "Region id", "zh": "区域编号"},
     "admin.scope_branch": {"en": "Branch id", "zh": "网点编号"},
@@ -137,10 +151,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "admin.save": {"en": "Save", "zh": "保存"},
     "admin.saved": {"en": "Saved.", "zh": "已保存。"},
     "admin.audit": {"en": "Audit log", "zh": "审计日志"},
-    "admin.password_hint": {
-        "en": "Password (required for a new user; leave empty to keep)",
-        "zh": "密码（新用户必填；留空则不修改）",
-    },
+    "admin.password_hint": {"en": "Password (at least 8 characters)", "zh": "密码（至少 8 个字符）"},
     "role.admin": {"en": "Administrator", "zh": "管理员"},
     "role.analyst": {"en": "Head-office analyst", "zh": "总行分析师"},
     "role.branch_manager": {"en": "Branch manager", "zh": "网点负责人"},
@@ -155,6 +166,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unit.contacts": {"en": "contacts", "zh": "次"},
     # Figures and tables (components.figures, components.tables).
     "figure.other": {"en": "Other", "zh": "其他"},
+    "table.open_customer": {"en": "Open this customer (Customer 360)", "zh": "查看该客户（客户360视图）"},
     "table.cut_note": {
         "en": "Showing the first {shown} of {total} customers",
         "zh": "显示前 {shown} 位，共 {total} 位客户",
@@ -220,12 +232,16 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 MESSAGES.update(FRAME_MESSAGES)
 for _view in (
+    messages_admin,
     messages_customers,
     messages_products,
     messages_channels,
     messages_mining,
     messages_segmentation,
     messages_cross_sell,
+    messages_customer360,
+    messages_decks,
+    messages_deck_export,
 ):
     MESSAGES.update(_view.MESSAGES)
 

@@ -13,9 +13,12 @@ from dash import dcc, html
 from components.i18n import t
 
 
-def navbar(lang: str, username: str, role_label: str, entries: Sequence[tuple[str, str]]) -> dbc.Navbar:
+def navbar(
+    lang: str, username: str, role_label: str, entries: Sequence[tuple[str, str]], csrf_token: str = ""
+) -> dbc.Navbar:
     """The top bar: the views the user's role may open (``entries``: catalog key, path, in
-    menu order, from the page registry), the language switch, who is signed in, sign-out.
+    menu order, from the page registry), the language switch, who is signed in, sign-out
+    (a form carrying the session's ``csrf_token``, without which the server refuses it).
     The links' hrefs are kept carrying the global filters by the frame's callback."""
     other = "en" if lang == "zh" else "zh"
     links = [
@@ -37,12 +40,15 @@ def navbar(lang: str, username: str, role_label: str, entries: Sequence[tuple[st
         dbc.NavItem(
             # a form, not a link: signing out changes state, so it is a POST
             html.Form(
-                html.Button(
-                    t("nav.sign_out", lang),
-                    type="submit",
-                    className="btn btn-link nav-link",
-                    id="nav--sign-out",
-                ),
+                [
+                    dcc.Input(type="hidden", name="csrf_token", value=csrf_token, id="nav--csrf"),
+                    html.Button(
+                        t("nav.sign_out", lang),
+                        type="submit",
+                        className="btn btn-link nav-link",
+                        id="nav--sign-out",
+                    ),
+                ],
                 method="POST",
                 action="/logout",
                 className="d-inline m-0",
@@ -53,7 +59,7 @@ def navbar(lang: str, username: str, role_label: str, entries: Sequence[tuple[st
         dbc.Container(
             [
                 dbc.NavbarBrand(t("app.short_title", lang), href="/", className="me-3"),
-                dbc.Nav(links, navbar=True, className="me-auto flex-nowrap mams-nav"),
+                dbc.Nav(links, navbar=True, className="me-auto flex-wrap mams-nav"),
                 dbc.Nav(right, navbar=True, className="flex-nowrap"),
             ],
             fluid=True,

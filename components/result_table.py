@@ -12,8 +12,10 @@ from typing import Any
 
 import dash_ag_grid as dag
 
+from components.i18n import t
 from components.tables import data_grid
 
+CUSTOMER_COLUMN = "customer_id"  # drill-through rows of every cube with customers
 GRID_FMTS = {"money": "money", "count": "count", "percent": "percent", "number": "number"}
 
 
@@ -46,7 +48,24 @@ def result_table(
     if key is not None and key in shown:
         shown["_row_id"] = shown[key].astype(str)
     grid = data_grid(shown, headers, element_id, lang=lang, formats=formats, page_size=page_size)
+    _link_customers(grid, result, lang)
     if key is not None and key in shown:
         grid.getRowId = "params.data._row_id"
     grid.style = {"height": height}
     return grid
+
+
+CUSTOMER_PAGE = "/customer-360"
+
+
+def _link_customers(grid: dag.AgGrid, result: Any, lang: str) -> None:
+    """A customer row's number links to its Customer 360 page (assets'
+    ``MamsCustomerLink``): customer rows only reach a grid for roles that may see them (the
+    cube refuses them to aggregates-only scopes), and the page applies the scope again."""
+    info = result.columns.get(CUSTOMER_COLUMN)
+    if info is None or info.role != "detail":
+        return
+    for spec in grid.columnDefs:
+        if spec.get("field") == CUSTOMER_COLUMN:
+            spec["cellRenderer"] = "MamsCustomerLink"
+            spec["cellRendererParams"] = {"href": CUSTOMER_PAGE, "title": t("table.open_customer", lang)}

@@ -56,7 +56,7 @@ from cube.query import (
     Scope,
     label_column,
 )
-from data import scores
+from data import contract, scores, warehouse
 
 __all__ = [
     "FILTER_OPS",
@@ -82,6 +82,7 @@ __all__ = [
     "label_column",
     "member_label",
     "members",
+    "not_loaded",
     "pivot",
     "top_n",
 ]
@@ -108,6 +109,40 @@ def hierarchies(cube: str) -> dict[str, tuple[str, ...]]:
 def member_label(member: str, lang: str = "en") -> str:
     """Display label of a member."""
     return resolve_member(member).label(lang)
+
+
+_NOT_LOADED: dict[str, frozenset[str]] = {}
+
+
+def not_loaded(*tables: str) -> frozenset[str]:
+    """Optional source tables (``campaigns``, ``campaign_contacts``, ``branch_targets``,
+    ``manager_targets``) the served data was loaded without (absent or empty in the extract),
+    so the views that read them have nothing to show; with ``tables``, only those of them.
+
+    Recorded at load (``data.warehouse.missing_tables``); kept per data version.
+    """
+    version = connection.warehouse_version()
+    found = _NOT_LOADED.get(version) if version is not None else None
+    if found is None:
+        found = _read_not_loaded(connection.backend())
+        if version is not None:
+            _NOT_LOADED[version] = found
+    return found & frozenset(tables) if tables else found
+
+
+def _read_not_loaded(backend: Any) -> frozenset[str]:
+    names = set(backend.list_tables())
+    if "meta" in names:
+        meta = backend.table("meta")
+        rows = meta.filter(meta.key == warehouse.NOT_LOADED_KEY).select("value").to_pandas()
+        if len(rows):
+            return frozenset(warehouse.parse_not_loaded(rows["value"].iloc[0]))
+    # A warehouse built without the record (an earlier release, a test's): the empty ones.
+    return frozenset(
+        t.name
+        for t in contract.SOURCE_TABLES
+        if t.optional and (t.name not in names or backend.table(t.name).limit(1).count().execute() == 0)
+    )
 
 
 # --- running queries ------------------------------------------------------------------------

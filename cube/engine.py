@@ -139,6 +139,14 @@ def _plain_numbers(table: pa.Table) -> pa.Table:
     return table
 
 
+def _customer_level(rq: ResolvedQuery) -> bool:
+    """Whether ``rq`` groups or filters by the customer itself (one customer's figures are
+    customer-level rows, whatever the measures)."""
+    column = rq.cube.customer_column
+    named = (*rq.dimensions, *(f.dimension for f in rq.filters))
+    return column is not None and any(d.column == column and d.derive is None for d in named)
+
+
 def execute(query: Query, scope: Scope, lang: str = "en", use_cache: bool = True) -> Result:
     """See :func:`cube.api.execute`."""
     with _ibis_quiet():
@@ -159,6 +167,8 @@ def _execute(query: Query, scope: Scope, lang: str, use_cache: bool) -> Result:
             hit.ms = (time.perf_counter() - t0) * 1000
             return hit
     rq = resolve(query)  # checked once, before anything hashes the query; later stages trust it
+    if not scope.customer_rows and _customer_level(rq):
+        raise CubeError("this user's scope shows aggregates only: no customer-level rows")
     con = connection.backend()
     sql, served_by, aliases, expr = _plan(rq, scope, con, version)  # version read once per query
     if sql and getattr(con, "name", "") == "duckdb":

@@ -129,7 +129,9 @@ def masked_identity_columns(t, cube: Cube, scope: Scope, con: Any) -> list:
     ):
         col = t[name]
         if vis is not None:
-            col = ibis.ifelse(t[cube.customer_column].isin(vis), col, masker(col))
+            # A value the bank masked before export (empty) stays empty: nothing to mask.
+            shown = t[cube.customer_column].isin(vis) | col.isnull() | (col == "")
+            col = ibis.ifelse(shown, col, masker(col))
         out.append(col.name(name))
     return out
 

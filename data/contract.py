@@ -26,6 +26,17 @@ class Column:
     references: str | None = None  # "table.column" for a foreign key
     min_value: float | None = None
     identifying: bool = False  # personal data: masked outside a user's own customers
+    # May be left out of a file: the importer fills it with ``default`` (a SQL literal; NULL if
+    # None). A column with a ``default`` also takes it where a cell is empty.
+    optional: bool = False
+    default: str | None = None
+    # A display name in one language only: where this column is empty or absent, the value of
+    # ``fallback`` (the same name in the other language) is used.
+    fallback: str | None = None
+    # The minimum does not apply on rows whose product has this BOOLEAN column true
+    # (e.g. overdrawn current accounts: "products.allows_negative").
+    minimum_waived_by: str | None = None
+    since: str = "1"  # contract version that introduced the column
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,9 @@ class Table:
     primary_key: tuple[str, ...]
     source: str = "bank"  # "bank": supplied by an import; "derived": built at load time
     date_column: str | None = None  # the column whose range is checked at import
+    # A bank may not have this table: absent or empty, the load builds it empty and records it
+    # in meta ``not_loaded``; the views that read it say there is nothing to show.
+    optional: bool = False
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -50,10 +64,17 @@ class Table:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
+    def columns_in(self, version: str) -> tuple[str, ...]:
+        """The column names an extract made for contract ``version`` carries."""
+        return tuple(c.name for c in self.columns if int(c.since) <= int(version))
+
 
 # --- allowed values ---------------------------------------------------------------------
 
 GENDERS = ("M", "F")
+# A demographic attribute the bank does not know (or does not export): a value of its own, so
+# counts by gender, age band, income band or occupation still add up to the whole.
+UNKNOWN = "unknown"
 OCCUPATIONS = (
     "civil_servant",
     "professional",
@@ -102,6 +123,12 @@ CHANNEL_CODES = (
     "call_centre",
 )
 CHANNEL_TYPES = ("branch", "self_service", "digital", "remote", "merchant")
+# System postings: interest, fees and standing orders the bank books itself. They carry money
+# (and fees), but are not a channel a customer chose: they get no per-channel columns in
+# customer_month, never make a customer active or become a main channel, and show in channel
+# views as their own channel type.
+SYSTEM_CHANNEL_TYPE = "system"
+SYSTEM_CHANNEL_CODES = ("interest_posting", "fee_posting", "standing_order")
 
 # Standard display names (zh, en) of the codes above: the demo bank's products and channels
 # tables carry them, and the mining models name their features with them.
@@ -130,7 +157,11 @@ CHANNEL_NAMES: dict[str, tuple[str, str]] = {
     "pos": ("POS", "POS"),
     "wealth_centre": ("财富中心", "Wealth centre"),
     "call_centre": ("客服中心", "Call centre"),
+    "interest_posting": ("结息", "Interest posting"),
+    "fee_posting": ("收费", "Fee posting"),
+    "standing_order": ("定期划转", "Standing order"),
 }
+DIRECTIONS = ("credit", "debit")
 
 TXN_TYPES = (
     "deposit",
@@ -146,14 +177,19 @@ TARGET_METRICS = ("aum", "deposits", "loans", "contribution", "new_customers")
 
 # --- source tables (what a bank supplies) -----------------------------------------------
 
+# Personal data a bank may mask before export: optional, and empty where masked.
+_PERSONAL = {"identifying": True, "nullable": True, "optional": True}
+# Demographic attributes: an empty cell or an absent column reads as ``unknown``.
+_DEMOGRAPHIC = {"optional": True, "default": f"'{UNKNOWN}'"}
+
 REGIONS = Table(
     "regions",
     "dimension",
     "Top level of the organisation: a region (分行/区域) groups branches.",
     (
         Column("region_id", "INTEGER", "Region key."),
-        Column("name_zh", "VARCHAR", "Region name in Simplified Chinese."),
-        Column("name_en", "VARCHAR", "Region name in English."),
+        Column("name_zh", "VARCHAR", "Region name in Simplified Chinese.", fallback="name_en"),
+        Column("name_en", "VARCHAR", "Region name in English.", fallback="name_zh"),
     ),
     ("region_id",),
 )
@@ -165,8 +201,8 @@ BRANCHES = Table(
     (
         Column("branch_id", "INTEGER", "Branch key."),
         Column("region_id", "INTEGER", "Region the branch belongs to.", references="regions.region_id"),
-        Column("name_zh", "VARCHAR", "Branch name in Simplified Chinese."),
-        Column("name_en", "VARCHAR", "Branch name in English."),
+        Column("name_zh", "VARCHAR", "Branch name in Simplified Chinese.", fallback="name_en"),
+        Column("name_en", "VARCHAR", "Branch name in English.", fallback="name_zh"),
         Column("branch_type", "VARCHAR", "Full branch or small outlet.", allowed=BRANCH_TYPES),
         Column("city", "VARCHAR", "City the branch is in."),
         Column("opened_date", "DATE", "Date the branch opened."),
@@ -194,13 +230,26 @@ CUSTOMERS = Table(
     "Individual customers, as of the end of the extract.",
     (
         Column("customer_id", "BIGINT", "Customer key."),
-        Column("name", "VARCHAR", "Customer's full name.", identifying=True),
-        Column("phone", "VARCHAR", "Mobile phone number (11 digits).", identifying=True),
-        Column("id_card_no", "VARCHAR", "Resident ID card number (18 characters).", identifying=True),
-        Column("gender", "VARCHAR", "M or F.", allowed=GENDERS),
-        Column("birth_date", "DATE", "Date of birth."),
-        Column("occupation", "VARCHAR", "Occupation group.", allowed=OCCUPATIONS),
-        Column("income_band", "VARCHAR", "Monthly income band.", allowed=INCOME_BANDS),
+        *(
+            Column(name, "VARCHAR", f"{meaning} May be empty or absent (masked before export).", **_PERSONAL)
+            for name, meaning in (
+                ("name", "Customer's full name."),
+                ("phone", "Mobile phone number (11 digits)."),
+                ("id_card_no", "Resident ID card number (18 characters)."),
+            )
+        ),
+        Column("gender", "VARCHAR", "M, F or unknown.", allowed=(*GENDERS, UNKNOWN), **_DEMOGRAPHIC),
+        Column(
+            "birth_date",
+            "DATE",
+            "Date of birth; empty or absent if unknown (age band `unknown`).",
+            nullable=True,
+            optional=True,
+        ),
+        Column("occupation", "VARCHAR", "Occupation group.", allowed=(*OCCUPATIONS, UNKNOWN), **_DEMOGRAPHIC),
+        Column(
+            "income_band", "VARCHAR", "Monthly income band.", allowed=(*INCOME_BANDS, UNKNOWN), **_DEMOGRAPHIC
+        ),
         Column("city", "VARCHAR", "City of residence."),
         Column(
             "home_branch_id", "INTEGER", "Branch that owns the customer.", references="branches.branch_id"
@@ -228,11 +277,13 @@ PRODUCTS = Table(
     (
         Column("product_id", "INTEGER", "Product key."),
         Column("product_code", "VARCHAR", "Stable product code."),
-        Column("name_zh", "VARCHAR", "Product name in Simplified Chinese."),
-        Column("name_en", "VARCHAR", "Product name in English."),
+        Column("name_zh", "VARCHAR", "Product name in Simplified Chinese.", fallback="name_en"),
+        Column("name_en", "VARCHAR", "Product name in English.", fallback="name_zh"),
         Column("category", "VARCHAR", "Product category code.", allowed=PRODUCT_CATEGORIES),
-        Column("category_name_zh", "VARCHAR", "Category name in Simplified Chinese."),
-        Column("category_name_en", "VARCHAR", "Category name in English."),
+        Column(
+            "category_name_zh", "VARCHAR", "Category name in Simplified Chinese.", fallback="category_name_en"
+        ),
+        Column("category_name_en", "VARCHAR", "Category name in English.", fallback="category_name_zh"),
         Column("balance_type", "VARCHAR", "How the balance counts (AUM, loan, none).", allowed=BALANCE_TYPES),
         Column(
             "margin_rate",
@@ -241,6 +292,14 @@ PRODUCTS = Table(
             min_value=0.0,
         ),
         Column("fee_rate", "DOUBLE", "Fee earned as a fraction of transaction amount.", min_value=0.0),
+        Column(
+            "allows_negative",
+            "BOOLEAN",
+            "The balance may go below zero (an overdraft on a current account); absent: false.",
+            optional=True,
+            default="false",
+            since="2",
+        ),
     ),
     ("product_id",),
 )
@@ -251,12 +310,25 @@ CHANNELS = Table(
     "Service channels, grouped by channel type (type > channel).",
     (
         Column("channel_id", "INTEGER", "Channel key."),
-        Column("channel_code", "VARCHAR", "Channel code.", allowed=CHANNEL_CODES),
-        Column("name_zh", "VARCHAR", "Channel name in Simplified Chinese."),
-        Column("name_en", "VARCHAR", "Channel name in English."),
-        Column("channel_type", "VARCHAR", "Channel type code.", allowed=CHANNEL_TYPES),
-        Column("type_name_zh", "VARCHAR", "Channel type name in Simplified Chinese."),
-        Column("type_name_en", "VARCHAR", "Channel type name in English."),
+        Column(
+            "channel_code",
+            "VARCHAR",
+            "Channel code (the system-posting codes go with channel type `system`).",
+            allowed=(*CHANNEL_CODES, *SYSTEM_CHANNEL_CODES),
+        ),
+        Column("name_zh", "VARCHAR", "Channel name in Simplified Chinese.", fallback="name_en"),
+        Column("name_en", "VARCHAR", "Channel name in English.", fallback="name_zh"),
+        Column(
+            "channel_type",
+            "VARCHAR",
+            "Channel type code; `system`: postings the bank books itself (interest, fees, standing "
+            "orders), not a channel the customer chose.",
+            allowed=(*CHANNEL_TYPES, SYSTEM_CHANNEL_TYPE),
+        ),
+        Column(
+            "type_name_zh", "VARCHAR", "Channel type name in Simplified Chinese.", fallback="type_name_en"
+        ),
+        Column("type_name_en", "VARCHAR", "Channel type name in English.", fallback="type_name_zh"),
     ),
     ("channel_id",),
 )
@@ -267,7 +339,12 @@ TRANSACTIONS = Table(
     "One row per customer transaction.",
     (
         Column("txn_id", "BIGINT", "Transaction key."),
-        Column("txn_at", "TIMESTAMP", "When the transaction happened (local time)."),
+        Column(
+            "txn_at",
+            "TIMESTAMP",
+            "When the transaction happened (local time); a date alone (YYYY-MM-DD) if the bank "
+            "does not record the time of day.",
+        ),
         Column("customer_id", "BIGINT", "Customer.", references="customers.customer_id"),
         Column("product_id", "INTEGER", "Product the transaction was on.", references="products.product_id"),
         Column("channel_id", "INTEGER", "Channel used.", references="channels.channel_id"),
@@ -277,6 +354,24 @@ TRANSACTIONS = Table(
         Column("txn_type", "VARCHAR", "Kind of transaction.", allowed=TXN_TYPES),
         Column("amount", "DOUBLE", "Amount in yuan (positive).", min_value=0.0),
         Column("fee", "DOUBLE", "Fee charged in yuan.", min_value=0.0),
+        Column(
+            "direction",
+            "VARCHAR",
+            "credit (money in) or debit (money out); empty or absent if the extract does not say.",
+            nullable=True,
+            allowed=DIRECTIONS,
+            optional=True,
+            since="2",
+        ),
+        Column(
+            "time_known",
+            "BOOLEAN",
+            "Whether txn_at carries the time of day; absent: true where txn_at has a time part. "
+            "Views by hour leave out transactions without one.",
+            optional=True,
+            default="true",
+            since="2",
+        ),
     ),
     ("txn_id",),
     date_column="txn_at",
@@ -291,9 +386,20 @@ HOLDINGS = Table(
         Column("customer_id", "BIGINT", "Customer.", references="customers.customer_id"),
         Column("product_id", "INTEGER", "Product held.", references="products.product_id"),
         Column(
-            "balance", "DOUBLE", "Month-end balance in yuan (loans: outstanding principal).", min_value=0.0
+            "balance",
+            "DOUBLE",
+            "Month-end balance in yuan (loans: outstanding principal); negative only on a product "
+            "that allows_negative (an overdrawn account).",
+            min_value=0.0,
+            minimum_waived_by="products.allows_negative",
         ),
-        Column("avg_daily_balance", "DOUBLE", "Average daily balance over the month in yuan.", min_value=0.0),
+        Column(
+            "avg_daily_balance",
+            "DOUBLE",
+            "Average daily balance over the month in yuan (negative as balance).",
+            min_value=0.0,
+            minimum_waived_by="products.allows_negative",
+        ),
     ),
     ("month_date", "customer_id", "product_id"),
     date_column="month_date",
@@ -305,8 +411,8 @@ CAMPAIGNS = Table(
     "Marketing campaigns run in the past.",
     (
         Column("campaign_id", "INTEGER", "Campaign key."),
-        Column("name_zh", "VARCHAR", "Campaign name in Simplified Chinese."),
-        Column("name_en", "VARCHAR", "Campaign name in English."),
+        Column("name_zh", "VARCHAR", "Campaign name in Simplified Chinese.", fallback="name_en"),
+        Column("name_en", "VARCHAR", "Campaign name in English.", fallback="name_zh"),
         Column("product_id", "INTEGER", "Product promoted.", references="products.product_id"),
         Column("channel_id", "INTEGER", "Main contact channel.", references="channels.channel_id"),
         Column("start_date", "DATE", "First day of the campaign."),
@@ -315,6 +421,7 @@ CAMPAIGNS = Table(
     ),
     ("campaign_id",),
     date_column="start_date",
+    optional=True,
 )
 
 CAMPAIGN_CONTACTS = Table(
@@ -335,6 +442,7 @@ CAMPAIGN_CONTACTS = Table(
     ),
     ("campaign_id", "customer_id"),
     date_column="contacted_date",
+    optional=True,
 )
 
 BRANCH_TARGETS = Table(
@@ -349,6 +457,7 @@ BRANCH_TARGETS = Table(
     ),
     ("month_date", "branch_id", "metric"),
     date_column="month_date",
+    optional=True,
 )
 
 MANAGER_TARGETS = Table(
@@ -363,6 +472,7 @@ MANAGER_TARGETS = Table(
     ),
     ("month_date", "manager_id", "metric"),
     date_column="month_date",
+    optional=True,
 )
 
 # Load order respects foreign keys: a table only references tables before it.
@@ -427,11 +537,13 @@ CUSTOMER_MONTH = Table(
         Column("region_id", "INTEGER", "Region of the home branch.", references="regions.region_id"),
         Column("branch_id", "INTEGER", "Home branch.", references="branches.branch_id"),
         Column("manager_id", "INTEGER", "Relationship manager.", references="managers.manager_id"),
-        Column("gender", "VARCHAR", "M or F.", allowed=GENDERS),
-        Column("age", "INTEGER", "Age in whole years at the month's end."),
-        Column("age_band", "VARCHAR", "Age band.", allowed=AGE_BANDS),
-        Column("income_band", "VARCHAR", "Monthly income band.", allowed=INCOME_BANDS),
-        Column("occupation", "VARCHAR", "Occupation group.", allowed=OCCUPATIONS),
+        Column("gender", "VARCHAR", "M, F or unknown.", allowed=(*GENDERS, UNKNOWN)),
+        Column("age", "INTEGER", "Age in whole years at the month's end (null if unknown).", nullable=True),
+        Column(
+            "age_band", "VARCHAR", "Age band (unknown without a birth date).", allowed=(*AGE_BANDS, UNKNOWN)
+        ),
+        Column("income_band", "VARCHAR", "Monthly income band.", allowed=(*INCOME_BANDS, UNKNOWN)),
+        Column("occupation", "VARCHAR", "Occupation group.", allowed=(*OCCUPATIONS, UNKNOWN)),
         Column("tenure_months", "INTEGER", "Whole months since open_date."),
         Column("tenure_band", "VARCHAR", "Tenure band.", allowed=TENURE_BANDS),
         Column("aum", "DOUBLE", "Assets under management: month-end deposit + investment balances."),
@@ -500,10 +612,10 @@ CUSTOMER_TIERS = Table(
         Column("region_id", "INTEGER", "Region of the home branch.", references="regions.region_id"),
         Column("branch_id", "INTEGER", "Home branch.", references="branches.branch_id"),
         Column("manager_id", "INTEGER", "Relationship manager.", references="managers.manager_id"),
-        Column("gender", "VARCHAR", "M or F.", allowed=GENDERS),
-        Column("age_band", "VARCHAR", "Age band.", allowed=AGE_BANDS),
-        Column("income_band", "VARCHAR", "Monthly income band.", allowed=INCOME_BANDS),
-        Column("occupation", "VARCHAR", "Occupation group.", allowed=OCCUPATIONS),
+        Column("gender", "VARCHAR", "M, F or unknown.", allowed=(*GENDERS, UNKNOWN)),
+        Column("age_band", "VARCHAR", "Age band.", allowed=(*AGE_BANDS, UNKNOWN)),
+        Column("income_band", "VARCHAR", "Monthly income band.", allowed=(*INCOME_BANDS, UNKNOWN)),
+        Column("occupation", "VARCHAR", "Occupation group.", allowed=(*OCCUPATIONS, UNKNOWN)),
         Column("tenure_band", "VARCHAR", "Tenure band.", allowed=TENURE_BANDS),
         Column("city", "VARCHAR", "City of residence."),
         Column("credit_grade", "VARCHAR", "Internal credit grade.", allowed=CREDIT_GRADES),
@@ -552,9 +664,32 @@ class Meta:
             "last_month",
             "contract_version",
             "layout",  # data.layout.fingerprint(): derived tables and rollups this build has
+            "not_loaded",  # optional source tables absent or empty in the extract, comma-separated
+            "extract_version",  # contract version the extract was made for (older ones are migrated)
         )
     )
 
 
-CONTRACT_VERSION = "1"
+CONTRACT_VERSION = "2"
+# What each version changed, for the contract doc and for the importer's messages about an
+# extract made for an older version (which it migrates: every change since 1 is optional).
+CONTRACT_CHANGES: dict[str, tuple[str, ...]] = {
+    "1": ("First version.",),
+    "2": (
+        "Optional tables: campaigns, campaign_contacts, branch_targets and manager_targets may be "
+        "absent or empty.",
+        "products.allows_negative (optional): holdings balances may be negative on such products.",
+        "transactions.direction (optional): credit or debit.",
+        "transactions.time_known (optional), and txn_at may be a date alone.",
+        "channels: channel type `system` with codes interest_posting, fee_posting, standing_order.",
+        "customers: `unknown` allowed for gender, occupation and income_band (also for an empty "
+        "cell or an absent column); birth_date may be empty (age band `unknown`).",
+        "customers.name, phone and id_card_no may be empty or absent (masked before export).",
+        "Names in one language only: an empty or absent name_zh/name_en (and category_, type_ "
+        "names) takes the other.",
+    ),
+}
+# Versions an extract may be made for: older ones are migrated (new optional columns filled).
+READABLE_VERSIONS = ("1", "2")
+VERSION_FILE = "contract_version.txt"
 TABLES: dict[str, Table] = {t.name: t for t in (*SOURCE_TABLES, *DERIVED_TABLES)}

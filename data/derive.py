@@ -77,7 +77,8 @@ def build_calendar(con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date
 
 def _age_band(age: str) -> str:
     return (
-        f"CASE WHEN {age} < 25 THEN '<25' WHEN {age} < 35 THEN '25-34' WHEN {age} < 45 THEN '35-44' "
+        f"CASE WHEN {age} IS NULL THEN '{contract.UNKNOWN}' "
+        f"WHEN {age} < 25 THEN '<25' WHEN {age} < 35 THEN '25-34' WHEN {age} < 45 THEN '35-44' "
         f"WHEN {age} < 55 THEN '45-54' WHEN {age} < 65 THEN '55-64' ELSE '65+' END"
     )
 
@@ -129,9 +130,10 @@ def customer_month_expressions() -> dict[str, str]:
         expr[f"txn_amount_{code}"] = f"coalesce(t.txn_amount_{code}, 0)"
     expr |= {
         "product_count": "coalesce(h.product_count, 0)",
-        "is_active": "coalesce(t.txn_count, 0) > 0",
+        # System postings (interest, fees, standing orders) do not make a customer active.
+        "is_active": "coalesce(t.own_txn_count, 0) > 0",
         # Counted over the customer's own rows: months before the first data month are unknown.
-        "is_dormant": f"NOT {churned} AND coalesce(sum(coalesce(t.txn_count, 0)) OVER ("
+        "is_dormant": f"NOT {churned} AND coalesce(sum(coalesce(t.own_txn_count, 0)) OVER ("
         "PARTITION BY s.customer_id ORDER BY s.month_date ROWS BETWEEN 5 PRECEDING AND CURRENT ROW), 0) = 0",
         "is_churned": churned,
         "is_new": "s.open_month = s.month_date",
@@ -151,7 +153,8 @@ def main_channel_expression() -> str:
     counts = {code: f"coalesce(t.txn_count_{code}, 0)" for code in contract.CHANNEL_CODES}
     top = f"greatest({', '.join(counts.values())})"
     cases = " ".join(f"WHEN {c} = {top} THEN '{code}'" for code, c in counts.items())
-    return f"(CASE WHEN coalesce(t.txn_count, 0) = 0 THEN NULL {cases} END)"
+    # No customer-initiated transaction (none, or only system postings): no main channel.
+    return f"(CASE WHEN {top} = 0 THEN NULL {cases} END)"
 
 
 def build_customer_month(con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date) -> None:
@@ -161,6 +164,7 @@ def build_customer_month(con: duckdb.DuckDBPyConnection, first: dt.date, last: d
     select = ",\n".join(
         f"CAST({expr[c.name]} AS {c.dtype}) AS {c.name}" for c in contract.CUSTOMER_MONTH.columns
     )
+    system = contract.SYSTEM_CHANNEL_TYPE  # postings the bank books itself: not activity
     per_channel = ",\n".join(
         f"count(*) FILTER (WHERE ch.channel_code = '{code}') AS txn_count_{code}, "
         f"sum(x.amount) FILTER (WHERE ch.channel_code = '{code}') AS txn_amount_{code}"
@@ -194,6 +198,7 @@ def build_customer_month(con: duckdb.DuckDBPyConnection, first: dt.date, last: d
         t AS (
             SELECT CAST(date_trunc('month', x.txn_at) AS DATE) AS month_date, x.customer_id,
                    count(*) AS txn_count, sum(x.amount) AS txn_amount, sum(x.fee) AS fee_income,
+                   count(*) FILTER (WHERE ch.channel_type <> '{system}') AS own_txn_count,
                    {per_channel}
             FROM transactions x JOIN channels ch ON ch.channel_id = x.channel_id
             GROUP BY 1, 2)
@@ -255,7 +260,8 @@ def build_transactions_enriched(con: duckdb.DuckDBPyConnection) -> None:
                CAST(year(t.txn_at) AS INTEGER) AS year,
                CAST(quarter(t.txn_at) AS INTEGER) AS quarter,
                CAST(isodow(t.txn_at) AS INTEGER) AS weekday,
-               CAST(hour(t.txn_at) AS INTEGER) AS hour,
+               -- no hour for a transaction whose extract gave only its date
+               CASE WHEN t.time_known THEN CAST(hour(t.txn_at) AS INTEGER) END AS hour,
                b.region_id, ch.channel_type, p.category
         FROM transactions t
         JOIN branches b ON b.branch_id = t.branch_id

@@ -29,7 +29,7 @@ def fingerprint() -> str:
 
 def built(path) -> dict[str, str]:
     """The ``meta`` facts of the warehouse file at ``path`` (read-only; {} if it has none)."""
-    con = duckdb.connect(str(path), read_only=True, config=warehouse.connect_config(threads=1))
+    con = warehouse.connect_readonly(path)
     try:
         return dict(con.execute("SELECT key, value FROM meta").fetchall())
     except duckdb.Error:

@@ -12,11 +12,17 @@ from pathlib import Path
 from settings import get_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+OPS_DB_NAME = "ops.sqlite"
 
 
 def home() -> Path:
     """The product's home folder (created on first use)."""
-    return _existing(_resolved(get_settings().home))
+    return _existing(home_path())
+
+
+def home_path() -> Path:
+    """The home folder's path, without creating it (for messages about a home that cannot be made)."""
+    return _resolved(get_settings().home)
 
 
 @functools.lru_cache(maxsize=64)
@@ -37,7 +43,7 @@ def warehouse_dir() -> Path:
 
 def ops_db_path() -> Path:
     """The operational store (SQLite): users, audit log, model runs, marketing loop."""
-    return home() / "ops.sqlite"
+    return home() / OPS_DB_NAME
 
 
 def cache_dir() -> Path:
@@ -61,7 +67,13 @@ def demo_source_dir() -> Path:
 
 
 def _sub(name: str, private: bool = False) -> Path:
+    """``home()/name``, created if missing; ``private`` folders are kept 0700.
+
+    Raises OSError (PermissionError, a full disk, a regular file in the way) when the folder
+    cannot be made or made private; callers that can work without it (the result cache, the
+    background-job manager) catch it and degrade.
+    """
     path = _existing(home() / name)
-    if private:
+    if private and path.stat().st_mode & 0o777 != 0o700:  # a stat, not a chmod, on every call
         path.chmod(0o700)
     return path

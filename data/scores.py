@@ -160,8 +160,7 @@ def _publish(publication: Publication, con: duckdb.DuckDBPyConnection | None) ->
     if con is not None:
         built = build_rollups(kind, published, con)
     elif warehouse.file_for_version(data_version).is_file():
-        file = str(warehouse.file_for_version(data_version))
-        own = duckdb.connect(file, read_only=True, config=warehouse.connect_config())
+        own = warehouse.connect_readonly(warehouse.file_for_version(data_version))
         try:
             built = build_rollups(kind, published, own)
         finally:

@@ -18,6 +18,7 @@ import duckdb
 
 from data import contract
 from data.contract import Table
+from data.sniff import DELIMITERS
 
 MAX_PER_CHECK = 50
 MAX_TOTAL = 200
@@ -69,11 +70,28 @@ class Report:
 
 @dataclass(frozen=True)
 class StagedTable:
-    """What the importer staged for one table: file name, columns found, rows it could not parse."""
+    """What the importer staged for one table: file name, columns found in it, rows it could
+    not parse; the relation holding the file's columns and their types; the CSV delimiter;
+    ``supplied`` False for an optional table the extract does not have (staged empty)."""
 
     file: str
     columns: tuple[str, ...]
     unparsed_rows: int = 0
+    relation: str = ""
+    types: dict[str, str] = field(default_factory=dict, compare=False)
+    delimiter: str | None = None
+    supplied: bool = True
+
+
+def missing_columns(table: Table, present: tuple[str, ...] | set[str]) -> list[str]:
+    """Contract columns a file with columns ``present`` lacks and the importer cannot fill:
+    optional columns and names whose other-language column is present are not missing."""
+    have = set(present)
+    return [
+        c.name
+        for c in table.columns
+        if c.name not in have and not c.optional and not (c.fallback and c.fallback in have)
+    ]
 
 
 def _q(name: str) -> str:
@@ -91,13 +109,31 @@ def check_structure(table: Table, staged: StagedTable | None, report: Report) ->
             Problem(f"{table.name}.csv|.parquet", None, None, "required file is missing (CSV or Parquet)")
         )
         return False
-    missing = [c for c in table.column_names if c not in staged.columns]
+    missing = missing_columns(table, staged.columns)
     for col in missing:
-        report.add(Problem(staged.file, None, col, "required column is missing from the header"))
+        other = table.column(col).fallback
+        either = f" (give {col} or {other})" if other else ""
+        report.add(Problem(staged.file, None, col, f"required column is missing from the header{either}"))
+    if missing and staged.delimiter is not None:
+        report.add(Problem(staged.file, None, None, _header_hint(table, staged)))
     extra = [c for c in staged.columns if c not in table.column_names and c != "_row"]
     if extra:
         report.warnings.append(f"{staged.file}: extra columns ignored: {', '.join(extra)}")
     return not missing and staged.unparsed_rows == 0
+
+
+def _header_hint(table: Table, staged: StagedTable) -> str:
+    """What the header looked like, for a header that does not match the contract."""
+    read_as = DELIMITERS.get(staged.delimiter or ",", repr(staged.delimiter))
+    known = [c for c in staged.columns if c in table.column_names]
+    shown = ", ".join(staged.columns[:6]) + (", ..." if len(staged.columns) > 6 else "")
+    text = (
+        f"the header does not match the contract: it looks {read_as}-separated, and read so it has "
+        f"{len(staged.columns)} field(s) ({shown}), {len(known)} of them contract columns"
+    )
+    if len(staged.columns) == 1:
+        text += " (no comma, semicolon, tab or pipe splits it into the expected names)"
+    return text + f"; expected: {', '.join(table.column_names)}"
 
 
 def _collect(
@@ -140,15 +176,21 @@ def _column_checks(con: duckdb.DuckDBPyConnection, table: Table, file: str, repo
                 f"WHERE {c} IS NOT NULL AND TRY_CAST({c} AS {col.dtype}) IS NULL",
                 f"cannot read {{v!r}} as {col.dtype}" + _FORMAT_HINT.get(col.dtype, ""),
             )
-        if not col.nullable:
+        pair_reported = col.fallback and table.column_names.index(col.fallback) < table.column_names.index(
+            col.name
+        )
+        if not col.nullable and not pair_reported:
             blank = f" OR trim(CAST({c} AS VARCHAR)) = ''" if col.dtype == "VARCHAR" else ""
+            missing = "value is missing (the column may not be empty)"
+            if col.fallback:
+                missing = f"{col.name} and {col.fallback} are both empty (one of them is needed)"
             _collect(
                 con,
                 report,
                 file,
                 col.name,
                 f"SELECT _row, NULL AS v FROM {typed if exact else raw} WHERE {c} IS NULL{blank}",
-                "value is missing (the column may not be empty)",
+                missing,
             )
         if col.allowed:
             allowed = ", ".join(_lit(a) for a in col.allowed)
@@ -160,7 +202,7 @@ def _column_checks(con: duckdb.DuckDBPyConnection, table: Table, file: str, repo
                 f"SELECT _row, {c} AS v FROM {typed} WHERE {c} IS NOT NULL AND {c} NOT IN ({allowed})",
                 f"{{v!r}} is not an allowed value (allowed: {', '.join(col.allowed)})",
             )
-        if col.min_value is not None:
+        if col.min_value is not None and not col.minimum_waived_by:
             _collect(
                 con,
                 report,
@@ -224,6 +266,35 @@ def _reference_checks(
         )
 
 
+def _waived_minimum_checks(
+    con: duckdb.DuckDBPyConnection, table: Table, file: str, checkable: set[str], report: Report
+) -> None:
+    """Minimums a product attribute may lift (a negative balance on a product that
+    ``allows_negative``): checked against the product of each row."""
+    for col in table.columns:
+        if col.min_value is None or not col.minimum_waived_by:
+            continue
+        ref_table, flag = col.minimum_waived_by.split(".")
+        key = next(c for c in table.columns if c.references and c.references.startswith(ref_table + "."))
+        ref_key = key.references.split(".")[1]
+        c = _q(col.name)
+        if ref_table in checkable:
+            sql = f"""SELECT t._row, t.{c} AS v FROM typed_{table.name} t
+                LEFT JOIN typed_{ref_table} p ON p.{_q(ref_key)} = t.{_q(key.name)}
+                WHERE t.{c} < {col.min_value!r} AND NOT coalesce(p.{_q(flag)}, false)"""
+        else:  # the products failed (reported there): apply the plain minimum
+            sql = f"SELECT _row, {c} AS v FROM typed_{table.name} WHERE {c} < {col.min_value!r}"
+        _collect(
+            con,
+            report,
+            file,
+            col.name,
+            sql,
+            f"{{v}} is below the minimum {col.min_value:g} (allowed only on a product with "
+            f"{ref_table}.{flag} true)",
+        )
+
+
 def data_end(con: duckdb.DuckDBPyConnection, checkable: set[str]) -> str | None:
     """Last day of the latest month with transactions or holdings (ISO date), if known."""
     parts = []
@@ -274,7 +345,15 @@ def _date_checks(
 
 
 # Rules between columns of one row: (table, column reported, condition of a bad row, message).
+_SYSTEM_CODES = ", ".join(_lit(c) for c in contract.SYSTEM_CHANNEL_CODES)
 ROW_RULES: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "channels",
+        "channel_type",
+        f"(channel_type = '{contract.SYSTEM_CHANNEL_TYPE}') <> (channel_code IN ({_SYSTEM_CODES}))",
+        f"channel type {{v}} does not go with the channel code (the codes "
+        f"{', '.join(contract.SYSTEM_CHANNEL_CODES)} and only they have type {contract.SYSTEM_CHANNEL_TYPE})",
+    ),
     ("customers", "close_date", "close_date < open_date", "close_date {v} is before open_date"),
     (
         "customers",
@@ -337,6 +416,7 @@ def validate(
     for table in contract.SOURCE_TABLES:
         if table.name in checkable:
             _reference_checks(con, table, staged[table.name].file, checkable, report)
+            _waived_minimum_checks(con, table, staged[table.name].file, checkable, report)
     end = data_end(con, checkable)
     for table in contract.SOURCE_TABLES:
         if table.name in checkable:

@@ -80,13 +80,16 @@ def connect_config(threads: int = 2, memory_limit: str = "4GB") -> dict[str, obj
     }
 
 
-def open_readonly(threads: int = 2, memory_limit: str = "4GB") -> duckdb.DuckDBPyConnection:
+def open_readonly(threads: int | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """Open the current warehouse read-only (any number of processes may do this at once).
 
     Parameters
     ----------
     threads, memory_limit
-        DuckDB limits for this connection; set them per worker process.
+        DuckDB limits for this connection; by default the process's settings
+        (``MAMS_DUCKDB_THREADS``, ``MAMS_DUCKDB_MEMORY``). DuckDB shares one database per file
+        and process and refuses a second open of the same file with another configuration, so
+        every read-only open in a serving process should keep the defaults.
 
     Returns
     -------
@@ -105,6 +108,19 @@ def open_readonly(threads: int = 2, memory_limit: str = "4GB") -> duckdb.DuckDBP
             "`python -m data.load DIR`, or build the demo with "
             "`python -c 'from data.demo import ensure_demo_warehouse; ensure_demo_warehouse()'`."
         )
+    return connect_readonly(path, threads, memory_limit)
+
+
+def connect_readonly(
+    path: Path, threads: int | None = None, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file ``path`` read-only with the process's DuckDB settings (see
+    :func:`open_readonly`)."""
+    from settings import get_settings  # kept local: settings read the environment
+
+    settings = get_settings()
+    threads = threads or settings.duckdb_threads
+    memory_limit = memory_limit or settings.duckdb_memory
     return duckdb.connect(str(path), read_only=True, config=connect_config(threads, memory_limit))
 
 
@@ -117,3 +133,51 @@ def switch_current(path: Path) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, pointer)
+
+
+NOT_LOADED_KEY = "not_loaded"
+
+
+def parse_not_loaded(value: str | None) -> tuple[str, ...]:
+    """The table names of a meta ``not_loaded`` value (comma-separated; empty: none)."""
+    return tuple(name for name in (value or "").split(",") if name)
+
+
+def missing_tables(con: duckdb.DuckDBPyConnection | None = None) -> tuple[str, ...]:
+    """Optional source tables (campaigns, contacts, targets) the served extract did not have or
+    had empty, so the views that read them have nothing to show.
+
+    Read from meta ``not_loaded``, recorded at load; for a warehouse built without that key
+    (an earlier release, or a test's in-memory one) the optional tables without rows.
+
+    Parameters
+    ----------
+    con
+        A connection to the warehouse; the current one is opened read-only if omitted.
+    """
+    from data import contract  # kept local: this module is read on every request
+
+    own = con is None
+    con = con or open_readonly()
+    try:
+        try:
+            found = con.execute("SELECT value FROM meta WHERE key = ?", [NOT_LOADED_KEY]).fetchone()
+        except duckdb.CatalogException:
+            found = None
+        if found is not None:
+            return parse_not_loaded(found[0])
+        out = []
+        for table in contract.SOURCE_TABLES:
+            if table.optional:
+                try:
+                    empty = con.execute(
+                        f'SELECT count(*) = 0 FROM (SELECT 1 FROM "{table.name}" LIMIT 1)'
+                    ).fetchone()[0]
+                except duckdb.CatalogException:
+                    empty = True
+                if empty:
+                    out.append(table.name)
+        return tuple(out)
+    finally:
+        if own:
+            con.close()

@@ -344,7 +344,7 @@ def execute(
             raise RunRefused(
                 "run.data_changed", "the data were reloaded after the run was asked for; start it again"
             )
-        db = warehouse.open_readonly(threads=2, memory_limit="4GB")
+        db = warehouse.open_readonly()
         # Background jobs share a small server with the web workers: OpenMP/BLAS threads beyond
         # the cores given spin against each other (a 1 s fit took 80 s under load here).
         with threadpool_limits(limits=params.get("threads", 1)), guards.collecting() as warned:

@@ -30,6 +30,7 @@ from cube import api
 from cube.api import CubeError, Query
 from cube.views import menu, options
 from cube.views.state import ViewState
+from pages._args import as_int, as_list, as_str
 from pages._session import current_lang, current_scope, require_user
 
 LOCATION = "_pages_location"
@@ -241,11 +242,11 @@ def apply_filter_bar(period, compare, compare_to, region, branch, manager, *rest
         org.update(manager=None)
     params = {
         **current.to_params(),
-        "period": period or "",
-        "compare": compare or "",
-        "compare_to": compare_to or "",
-        **{k: "" if v is None else str(v) for k, v in org.items()},
-        **{k: ",".join(str(x) for x in (v or [])) for k, v in zip(CUSTOMER_FILTER_IDS, values, strict=True)},
+        "period": as_str(period, ""),
+        "compare": as_str(compare, ""),
+        "compare_to": as_str(compare_to, ""),
+        **{k: str(as_int(v, "")) for k, v in org.items()},
+        **{k: ",".join(map(str, as_list(v))) for k, v in zip(CUSTOMER_FILTER_IDS, values, strict=True)},
     }
     new = ViewState.from_params(params).with_(selection=current.selection, extra=current.extra)
     if changed != FrameIds.region and new.region is None and current.region is not None:

@@ -25,6 +25,7 @@ from components.layout import breadcrumb, empty_state, kpi_card, section
 from components.result_table import result_table
 from components.tables import cut_note, data_grid
 from cube.api import label_column as api_label
+from cube.api import not_loaded
 from cube.views import branches as view
 from cube.views.options import months
 from cube.views.state import ORG_LEVELS, ViewState
@@ -51,6 +52,7 @@ class Ids:
     bars = "branches--bars"
     ranking = "branches--ranking"
     targets = "branches--targets"
+    targets_not_loaded = "branches--targets-not-loaded"
     trend = "branches--trend"
     customers = "branches--customers"
     export_csv = "branches--export-csv"
@@ -136,6 +138,10 @@ def _units_section(state: ViewState, lang: str):
 
 def _targets_section(state: ViewState, lang: str):
     frame = view.targets(state, current_scope())
+    missing = not_loaded("branch_targets", "manager_targets")
+    if frame.empty and missing:
+        text = t("data.not_loaded", lang, files=", ".join(sorted(missing)))
+        return section(t("branches.targets", lang), empty_state(text, Ids.targets_not_loaded))
     if frame.empty:
         return section(t("branches.targets", lang), empty_state(t("branches.no_targets", lang)))
     meta = view.kpi_meta(lang)

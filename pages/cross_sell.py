@@ -34,7 +34,7 @@ from components.model_charts import (
 )
 from components.result_table import result_table
 from components.tables import data_grid
-from cube.api import CubeError
+from cube.api import CubeError, not_loaded
 from cube.views import cross_sell as view
 from pages._frame import state_of, view_state
 from pages._session import current_lang, current_scope, require_user
@@ -733,6 +733,10 @@ def _dormancy_tab(result: dict, lang: str, user):
 
 def _response_tab(result: dict, lang: str):
     run = result["runs"]["response"]
+    missing = not_loaded("campaigns", "campaign_contacts")
+    if run is None and missing:
+        text = t("data.not_loaded", lang, files=", ".join(sorted(missing)))
+        return section(t("cross_sell.response", lang), empty_state(text, "cross-sell--response-not-loaded"))
     if run is None:
         return _no_run("response", result["version"], lang, t("cross_sell.response_needs", lang))
     note = t(

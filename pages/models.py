@@ -26,6 +26,7 @@ from auth.secret import secret_key
 from components.i18n import t
 from components.layout import section
 from components.run_panel import refusal_text, run_table, step_text
+from cube.api import not_loaded
 from mining import preflight, runs
 from mining.errors import RunRefused
 from pages._session import NotAllowed, current_lang, require_role
@@ -50,6 +51,7 @@ TICKET_SALT = "models.run"
 class Ids:
     kind = "models--kind"
     about = "models--about"
+    response_not_loaded = "models--response-not-loaded"
     seg_k = "models--seg-k"
     seg_factors = "models--seg-factors"
     value_gap = "models--value-gap"
@@ -95,6 +97,15 @@ def _runner():
 def _alert(text: str, colour: str, element_id: str | None = None) -> dbc.Alert:
     kwargs = {"id": element_id} if element_id else {}
     return dbc.Alert(text, color=colour, className="py-2 small mb-2", **kwargs)
+
+
+RESPONSE_TABLES = ("campaigns", "campaign_contacts")  # what the response model learns from
+
+
+def response_not_loaded(lang: str) -> str | None:
+    """Why response cannot run on this data, when the extract had no campaigns or contacts."""
+    missing = not_loaded(*RESPONSE_TABLES)
+    return t("data.not_loaded", lang, files=", ".join(sorted(missing))) if missing else None
 
 
 def _denied(lang: str) -> dbc.Alert:
@@ -193,6 +204,8 @@ def _groups(lang: str, choices: dict) -> list:
             ),
         ],
     }
+    if missing := response_not_loaded(lang):
+        fields["response"].append(html.P(missing, className="small text-muted", id=Ids.response_not_loaded))
     return [
         html.Div(dbc.Row(fields[kind], className="g-2"), id=Ids.group(kind), style=_shown(kind == KINDS[0]))
         for kind in KINDS
@@ -362,6 +375,8 @@ def request_run(_clicks, kind, k, factors, gap, support, confidence, products, h
         return no_update, _denied(lang), no_update
     if kind not in KINDS:
         return no_update, _alert(t("models.bad_ticket", lang), "danger"), no_update
+    if kind == "response" and (missing := response_not_loaded(lang)):
+        return no_update, _alert(missing, "warning"), no_update
     try:
         values = (k, factors, gap, support, confidence, products, horizon, category, channel)
         params = form_params(kind, *values, runs.form_choices())

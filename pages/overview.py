@@ -24,7 +24,7 @@ from components.frame import chart_id, grid_id, ignored_note
 from components.i18n import t
 from components.layout import empty_state, section
 from components.tables import data_grid
-from cube.api import CubeError, member_label
+from cube.api import CubeError, member_label, not_loaded
 from cube.views import overview as view
 from cube.views.state import ViewState
 from pages._frame import register_chart, state_of, view_state
@@ -45,6 +45,7 @@ for _dim in ("region", "branch", "manager", "product", "segment"):
 
 class Ids:
     tiles = "overview--tiles"
+    targets_not_loaded = "overview--targets-not-loaded"
     explain_kpi = "overview--explain-kpi"
     explain_by = "overview--explain-by"
     explain_a = "overview--explain-a"
@@ -123,11 +124,20 @@ def _tile(tile: dict, lang: str):
 
 def _tiles(state: ViewState, lang: str):
     tiles = view.kpi_tiles(state, current_scope(), lang)
-    return dbc.Row(
+    row = dbc.Row(
         [dbc.Col(_tile(tile, lang), className="mb-2") for tile in tiles],
         className="row-cols-1 row-cols-md-3 row-cols-xl-5 g-2 mb-2",
         id=Ids.tiles,
     )
+    missing = not_loaded("branch_targets", "manager_targets")
+    if not missing or any(tile["attainment"] is not None for tile in tiles):
+        return row
+    note = html.P(
+        f"{t('col.attainment', lang)}: {t('data.not_loaded', lang, files=', '.join(sorted(missing)))}",
+        className="small text-muted",
+        id=Ids.targets_not_loaded,
+    )
+    return html.Div([row, note])
 
 
 # --- explain the change --------------------------------------------------------------------

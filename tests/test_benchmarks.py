@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from cube.standard_queries import STANDARD_QUERIES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,3 +81,18 @@ def _rows_of(out: str) -> list[list[str]]:
         for line in out.splitlines()
         if line.startswith("| ")
     ]
+
+
+@pytest.mark.slow
+def test_deck_benchmark_runs_end_to_end(demo_home):
+    """The deck export benchmark on the session's demo warehouse, packs for two branches."""
+    env = {**os.environ, "MAMS_HOME": str(demo_home), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "benchmarks/deck_bench.py", "--branches", "2", "--formats", "pptx"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=True,
+    ).stdout  # fmt: skip
+    rows = {cells[0]: cells for cells in _rows_of(out)}
+    assert rows["browser start (first call)"][1].endswith(" s")
+    assert "target <= 15 s" in rows["**10-slide deck to PPTX, browser start included**"][2]
+    assert rows["packs: archive"][2] == "2 files"  # a PPTX for each of two branches
+    assert rows["packs: peak memory (with Chromium)"][1].endswith(" MB")

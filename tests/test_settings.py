@@ -33,6 +33,8 @@ def test_defaults(clean_env):
     assert (s.engine, s.duckdb_threads, s.duckdb_memory) == ("duckdb", 2, "4GB")
     assert (s.spark_master, s.spark_memory) == ("local[2]", "2g")
     assert (s.host, s.port, s.models_at_start) == ("127.0.0.1", 8050, True)
+    assert (s.currency_code, s.currency_symbol, s.currency_cjk_units) == ("CNY", "¥", True)
+    assert s.proxy_hops == 0
 
 
 def test_environment_overrides_and_changes_are_seen_at_once(clean_env, tmp_path):
@@ -40,6 +42,7 @@ def test_environment_overrides_and_changes_are_seen_at_once(clean_env, tmp_path)
         "MAMS_HOME": str(tmp_path),
         "MAMS_SECRET_KEY": "k" * 32,
         "MAMS_HTTPS": "1",
+        "MAMS_PROXY_HOPS": "1",
         "MAMS_DEBUG": "true",
         "MAMS_ENGINE": "spark",
         "MAMS_DUCKDB_THREADS": "4",
@@ -47,6 +50,9 @@ def test_environment_overrides_and_changes_are_seen_at_once(clean_env, tmp_path)
         "MAMS_SPARK_MASTER": "spark://head:7077",
         "MAMS_SPARK_MEMORY": "512m",
         "MAMS_MODELS_AT_START": "0",
+        "MAMS_CURRENCY_CODE": "EUR",
+        "MAMS_CURRENCY_SYMBOL": "€",
+        "MAMS_CURRENCY_CJK_UNITS": "0",
         "HOST": "0.0.0.0",
         "PORT": "9000",
     }
@@ -57,7 +63,8 @@ def test_environment_overrides_and_changes_are_seen_at_once(clean_env, tmp_path)
     assert (s.home, s.secret_key.get_secret_value(), s.https, s.debug) == (tmp_path, "k" * 32, True, True)
     assert (s.engine, s.duckdb_threads, s.duckdb_memory) == ("spark", 4, "1.5GiB")
     assert (s.spark_master, s.spark_memory, s.host, s.port) == ("spark://head:7077", "512m", "0.0.0.0", 9000)
-    assert s.models_at_start is False
+    assert s.models_at_start is False and s.proxy_hops == 1
+    assert (s.currency_code, s.currency_symbol, s.currency_cjk_units) == ("EUR", "€", False)
     assert "k" * 32 not in repr(s)  # the key never lands in a log line
     clean_env.setenv("MAMS_HOME", str(tmp_path / "other"))
     from data import paths
@@ -80,6 +87,8 @@ def test_empty_variable_counts_as_unset(clean_env):
         ("MAMS_SPARK_MEMORY", "2 gigs"),
         ("MAMS_ENGINE", "oracle"),
         ("MAMS_HTTPS", "maybe"),
+        ("MAMS_PROXY_HOPS", "-1"),
+        ("MAMS_CURRENCY_CODE", "euro"),
         ("PORT", "99999"),
         ("PORT", "http"),
     ],

@@ -320,6 +320,17 @@ ACTIVATION_BAND = Dimension(
     description="Dormant customers only: band of the activation value (past value x reactivation "
     "likelihood), high = top 10% of them; empty for customers not dormant.",
 )
+# One customer, by customer number (Customer 360 filters by it). Customer-level: a scope that
+# shows aggregates only may neither group nor filter by it (cube.engine), and the click menu
+# never offers it as a break-down (one bar per customer is a drill-through, not a chart).
+CUSTOMER = Dimension(
+    "customer",
+    "Customer",
+    "客户",
+    "customer_id",
+    "id",
+    description="One customer, by customer number.",
+)
 CUSTOMER_ATTRIBUTES = (GENDER, AGE_BAND, INCOME_BAND, OCCUPATION, TENURE_BAND)
 MODEL_ATTRIBUTES = (
     SEGMENT,

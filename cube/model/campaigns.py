@@ -9,6 +9,7 @@ from __future__ import annotations
 from cube.model.base import (
     BRANCH,
     CHANNEL,
+    CUSTOMER,
     MANAGER,
     ORG,
     PRODUCT,
@@ -66,6 +67,7 @@ CUBE = Cube(
         REGION,
         BRANCH,
         MANAGER,
+        CUSTOMER,
     ),
     hierarchies=(ORG, Hierarchy("campaign", "Campaign", "活动", ("campaign",))),
     detail_columns=(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from cube.model.base import (
     BRANCH,
+    CUSTOMER,
     CUSTOMER_ATTRIBUTES,
     MANAGER,
     MODEL_ATTRIBUTES,
@@ -115,6 +116,7 @@ CUBE = Cube(
             description="Bank-wide contribution decile of the month; 1 = the top 10% by contribution.",
         ),
         *MODEL_ATTRIBUTES,
+        CUSTOMER,
     ),
     hierarchies=(TIME, ORG, Hierarchy("demographics", "Demographics", "人口属性", ("age_band",))),
     detail_columns=(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from cube.model.base import (
     BRANCH,
+    CUSTOMER,
     CUSTOMER_ATTRIBUTES,
     MANAGER,
     MODEL_ATTRIBUTES,
@@ -137,6 +138,7 @@ CUBE = Cube(
         BRANCH,
         MANAGER,
         *CUSTOMER_ATTRIBUTES,
+        CUSTOMER,
         *MODEL_ATTRIBUTES,
         # The Channels view's migration: the customer's main channel this month and before
         # (customer_month.main_channel*, null in a month without transactions).

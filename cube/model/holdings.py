@@ -8,6 +8,7 @@ import cube.model.labels as labels  # by full name: cube.model.__init__ imports 
 from cube.model.base import (
     BRANCH,
     CATEGORY,
+    CUSTOMER,
     CUSTOMER_ATTRIBUTES,
     MANAGER,
     MODEL_ATTRIBUTES,
@@ -72,6 +73,7 @@ CUBE = Cube(
         PRODUCT,
         # the holder's attributes that month (from customer_month, stored on holdings_enriched)
         *CUSTOMER_ATTRIBUTES,
+        CUSTOMER,
         *MODEL_ATTRIBUTES,
     ),
     hierarchies=(TIME, ORG, PRODUCT_HIERARCHY),

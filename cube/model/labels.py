@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-GENDER = {"M": ("Male", "男"), "F": ("Female", "女")}
-AGE_BAND = {b: (b, b.replace("65+", "65岁以上")) for b in ("<25", "25-34", "35-44", "45-54", "55-64", "65+")}
+# A demographic attribute the bank does not know (contract.UNKNOWN); listed last in each.
+UNKNOWN = ("Unknown", "未知")
+GENDER = {"M": ("Male", "男"), "F": ("Female", "女"), "unknown": UNKNOWN}
+AGE_BAND = {
+    **{b: (b, b.replace("65+", "65岁以上")) for b in ("<25", "25-34", "35-44", "45-54", "55-64", "65+")},
+    "unknown": UNKNOWN,
+}
 TENURE_BAND = {
     "<1y": ("< 1 year", "1年以内"),
     "1-3y": ("1-3 years", "1-3年"),
@@ -17,6 +22,7 @@ INCOME_BAND = {
     "middle": ("Middle", "中等收入"),
     "upper_middle": ("Upper middle", "中高收入"),
     "high": ("High", "高收入"),
+    "unknown": UNKNOWN,
 }
 OCCUPATION = {
     "civil_servant": ("Civil servant", "公务员"),
@@ -28,6 +34,7 @@ OCCUPATION = {
     "student": ("Student", "学生"),
     "retired": ("Retired", "退休"),
     "other": ("Other", "其他"),
+    "unknown": UNKNOWN,
 }
 TXN_TYPE = {
     "deposit": ("Deposit", "存款"),

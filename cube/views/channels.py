@@ -299,6 +299,7 @@ def share(state: ViewState, scope: Scope, lang: str = "en") -> pd.DataFrame:
 def busy(state: ViewState, scope: Scope, lang: str = "en") -> pd.DataFrame:
     """``hour, weekday, weekday_label, txn_count`` in the period (one channel or all)."""
     frame = execute(busy_query(state), scope, lang).frame
+    frame = frame[frame[f"{TXN}.hour"].notna()]  # transactions whose extract gave no time of day
     return pd.DataFrame(
         {
             "hour": frame[f"{TXN}.hour"].astype(int).to_numpy(),

@@ -104,13 +104,17 @@ def drill_up(state: ViewState, click: Clicked) -> tuple[str, ViewState] | None:
 
 
 def break_down_options(click: Clicked) -> list[str]:
-    """Members the clicked figure can be broken down by: the cube's other dimensions."""
+    """Members the clicked figure can be broken down by: the cube's other dimensions (not the
+    customer itself: its rows are the drill-through)."""
     cube = get_cube(click.query.cube)
     used = set(click.query.dimensions)
     return [
         f"{cube.name}.{d.name}"
         for d in cube.dimensions
-        if f"{cube.name}.{d.name}" not in used and d.derive is None and d.name not in ("day",)
+        if f"{cube.name}.{d.name}" not in used
+        and d.derive is None
+        and d.name not in ("day",)
+        and d.column != cube.customer_column
     ]
 
 

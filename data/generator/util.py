@@ -20,8 +20,16 @@ ARROW_TYPES = {
 
 
 def schema(table: contract.Table) -> pa.Schema:
-    """The Arrow schema of a contract table (columns in contract order)."""
-    return pa.schema([pa.field(c.name, ARROW_TYPES[c.dtype], nullable=c.nullable) for c in table.columns])
+    """The Arrow schema of a contract table (columns in contract order), without the optional
+    columns later contract versions added: the demo bank has no overdrafts, directions or
+    dates without times, and the importer fills them."""
+    return pa.schema(
+        [
+            pa.field(c.name, ARROW_TYPES[c.dtype], nullable=c.nullable)
+            for c in table.columns
+            if c.since == "1" or not c.optional
+        ]
+    )
 
 
 def to_table(table: contract.Table, columns: dict[str, object]) -> pa.Table:

@@ -4,6 +4,7 @@ HTTP clients per demo user, and headless Chromium options for dash[testing]."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -46,13 +47,33 @@ def mams_app(demo_home: Path):
     return app_module
 
 
+def form_token(client, path: str = "/login", **kwargs) -> str:
+    """The CSRF token of the form ``path`` shows (the sign-in form by default), read from the
+    page as a browser would; it belongs to ``client``'s session cookie."""
+    page = client.get(path, **kwargs).get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, page[:500]
+    return found.group(1)
+
+
+def post_sign_in(client, username: str, password: str, query: str = "lang=en", **kwargs):
+    """POST the sign-in form as a browser does: GET /login for the form's CSRF token, then POST
+    it with the name and password. ``kwargs`` go to both requests (e.g. ``environ_base``)."""
+    token = form_token(client, f"/login?{query}", **kwargs)
+    data = {"username": username, "password": password, "csrf_token": token}
+    return client.post(f"/login?{query}", data=data, **kwargs)
+
+
+def sign_out(client):
+    """POST the sign-out form (with its CSRF token) as the confirmation page does."""
+    return client.post("/logout", data={"csrf_token": form_token(client, "/logout")})
+
+
 def sign_in(app_module, username: str, lang: str = "en"):
     """A Flask test client signed in as ``username`` (a demo user) in ``lang``."""
     from auth.demo import DEMO_PASSWORDS
 
     client = app_module.server.test_client()
-    response = client.post(
-        f"/login?lang={lang}", data={"username": username, "password": DEMO_PASSWORDS[username]}
-    )
+    response = post_sign_in(client, username, DEMO_PASSWORDS[username], query=f"lang={lang}")
     assert response.status_code == 302, response.data
     return client

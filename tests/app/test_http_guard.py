@@ -9,7 +9,7 @@ import uuid
 import pandas as pd
 import pytest
 
-from tests.app.conftest import sign_in
+from tests.app.conftest import post_sign_in, sign_in
 
 ROUTER_OUTPUTS = [
     {"id": "_pages_content", "property": "children"},
@@ -51,7 +51,7 @@ def test_wrong_password_is_refused_and_audited(mams_app):
     from auth import audit
 
     client = mams_app.server.test_client()
-    response = client.post("/login", data={"username": "analyst", "password": "not-it"})
+    response = post_sign_in(client, "analyst", "not-it", query="")
     assert response.status_code == 401
     assert client.get("/branches").status_code == 302
     assert any(e["action"] == "sign_in_failed" and e["username"] == "analyst" for e in audit.recent(20))
@@ -61,9 +61,7 @@ def test_next_parameter_cannot_redirect_off_site(mams_app):
     from auth.demo import DEMO_PASSWORDS
 
     client = mams_app.server.test_client()
-    response = client.post(
-        "/login?next=//evil.example/x", data={"username": "analyst", "password": DEMO_PASSWORDS["analyst"]}
-    )
+    response = post_sign_in(client, "analyst", DEMO_PASSWORDS["analyst"], query="next=//evil.example/x")
     assert response.headers["Location"] == "/"
 
 
@@ -71,7 +69,7 @@ def test_session_cookie_is_httponly_and_samesite(mams_app):
     from auth.demo import DEMO_PASSWORDS
 
     client = mams_app.server.test_client()
-    response = client.post("/login", data={"username": "analyst", "password": DEMO_PASSWORDS["analyst"]})
+    response = post_sign_in(client, "analyst", DEMO_PASSWORDS["analyst"], query="")
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert mams_app.server.permanent_session_lifetime.total_seconds() == 8 * 3600
@@ -208,8 +206,8 @@ def test_repeated_failed_sign_ins_lock_the_name_out(mams_app):
 
     client = mams_app.server.test_client()
     for _ in range(throttle.FREE_FAILURES + 1):
-        client.post("/login?lang=en", data={"username": "ghost", "password": "guess"})
-    response = client.post("/login?lang=en", data={"username": "ghost", "password": "guess"})
+        post_sign_in(client, "ghost", "guess")
+    response = post_sign_in(client, "ghost", "guess")
     assert response.status_code == 401
     assert b"Too many failed attempts" in response.data
 

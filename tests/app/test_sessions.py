@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from auth import audit, roles, sessions, throttle, users
-from tests.app.conftest import sign_in
+from tests.app.conftest import post_sign_in, sign_in, sign_out
 from tests.app.test_http_guard import router_payload
 
 
@@ -41,9 +41,7 @@ def _address() -> str:
 
 def _sign_in(app_module, name: str, password: str, address: str = "127.0.0.1"):
     client = app_module.server.test_client()
-    response = client.post(
-        "/login?lang=en", data={"username": name, "password": password}, environ_base={"REMOTE_ADDR": address}
-    )
+    response = post_sign_in(client, name, password, environ_base={"REMOTE_ADDR": address})
     return client, response
 
 
@@ -53,7 +51,7 @@ def test_sign_out_ends_every_copy_of_the_session(mams_app):
     stolen = _copy(client, mams_app)
     elsewhere, _ = _sign_in(mams_app, name, password)  # the same user on another device
     assert _signed_in(stolen) and _signed_in(elsewhere)
-    assert client.post("/logout").status_code == 302
+    assert sign_out(client).status_code == 302
     assert not _signed_in(stolen) and not _signed_in(elsewhere) and not _signed_in(client)
     assert stolen.get("/branches").status_code == 302  # back to the sign-in form
 

@@ -18,7 +18,8 @@ MONTHS = [dt.date(2024, m, 1) for m in range(1, 13)] + [dt.date(2025, m, 1) for 
 
 
 def _frame(table: contract.Table, data: dict) -> pd.DataFrame:
-    return pd.DataFrame({c: data[c] for c in table.column_names})
+    # optional columns left out take their default in build(), as the importer fills them
+    return pd.DataFrame({c: data[c] for c in table.column_names if c in data})
 
 
 def source_frames(customers: int = 300, txns: int = 6000, seed: int = 3) -> dict[str, pd.DataFrame]:
@@ -220,7 +221,11 @@ def build(frames: dict[str, pd.DataFrame] | None = None) -> duckdb.DuckDBPyConne
     for table in contract.SOURCE_TABLES:
         df = frames[table.name]
         con.register("_src", df)
-        cols = ", ".join(f'CAST("{c.name}" AS {c.dtype}) AS "{c.name}"' for c in table.columns)
+        # Optional columns the frames lack take their contract default, as the importer fills them.
+        values = {
+            c.name: f'"{c.name}"' if c.name in df.columns else c.default or "NULL" for c in table.columns
+        }
+        cols = ", ".join(f'CAST({values[c.name]} AS {c.dtype}) AS "{c.name}"' for c in table.columns)
         con.execute(f'CREATE TABLE "{table.name}" AS SELECT {cols} FROM _src')
         con.unregister("_src")
     derive.build_derived(con)

@@ -57,7 +57,7 @@ def mini_tables() -> dict[str, Rows]:
         (T(2025, 6, 30, 23, 59), 1000, 1, 2, 11, "withdrawal", 1000.0, 0.0),
     ]
     t["transactions"] = [
-        dict(zip(contract.TRANSACTIONS.column_names, (i + 1, *row), strict=True))
+        dict(zip(contract.TRANSACTIONS.columns_in("1"), (i + 1, *row), strict=True))
         for i, row in enumerate(txns)
     ]
     hold = []
@@ -69,7 +69,7 @@ def mini_tables() -> dict[str, Rows]:
         if 2 <= m <= 5:
             hold.append((month, 1001, 1, 800.5, 700.0))
             hold.append((month, 1001, 3, 120.25, 60.0))
-    t["holdings"] = [dict(zip(contract.HOLDINGS.column_names, row, strict=True)) for row in hold]
+    t["holdings"] = [dict(zip(contract.HOLDINGS.columns_in("1"), row, strict=True)) for row in hold]
     t["campaigns"] = [
         {
             "campaign_id": 1,
