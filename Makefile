@@ -2,10 +2,23 @@
 PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
 
-.PHONY: install install-test run test lint
+.PHONY: install install-export install-test run test lint
 
 install:
 	$(PIP) install -q -r requirements.txt
+
+# Deck export (PPTX, PDF, packs) draws charts in Debian's Chromium and writes Chinese in Noto CJK.
+# Installed when missing and apt can be used (root); otherwise the app runs and the export panel
+# says what is missing.
+install-export:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's chromium and fonts-noto-cjk (deck export)..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+		else \
+			echo "Note: deck export needs chromium and fonts-noto-cjk (apt-get install chromium fonts-noto-cjk)"; \
+		fi; \
+	fi
 
 install-test: install
 	$(PIP) install -q -r requirements-dev.txt -r requirements-spark.txt
@@ -15,7 +28,7 @@ install-test: install
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk; \
 	fi
 
-run: install
+run: install install-export
 	$(PYTHON) app.py
 
 test: install-test
