@@ -18,6 +18,7 @@ import diskcache
 import flask
 import flask_login
 from dash import dcc, html
+from flask.sessions import SecureCookieSessionInterface
 
 from auth import audit, demo, sessions, throttle, users, web_security
 from auth.secret import secret_key
@@ -57,6 +58,19 @@ def current_lang() -> str:
     return i18n.normalise_lang(flask.session.get("lang"))
 
 
+class CallbackQuietSessions(SecureCookieSessionInterface):
+    """Dash callback responses set the session cookie only when they changed the session.
+
+    A permanent session is re-sent on every response as it was when the request began, so a
+    slow callback answering after a language switch (or any other change) put the old cookie
+    back (seen in a browser test under load). Page loads still refresh the cookie's lifetime."""
+
+    def should_set_cookie(self, app: flask.Flask, session) -> bool:
+        if flask.request.path.startswith("/_dash") and not session.modified:
+            return False
+        return super().should_set_cookie(app, session)
+
+
 def _configure_server(server: flask.Flask, script_hashes: Callable[[], Sequence[str]] = tuple) -> None:
     server.config.update(
         SECRET_KEY=secret_key(),
@@ -71,6 +85,7 @@ def _configure_server(server: flask.Flask, script_hashes: Callable[[], Sequence[
     # CSRF tokens, the callback Origin check, security headers, the proxy fix: first, so
     # the HTTPS redirect and the checks come before the sign-in guard
     web_security.init(server, script_hashes, _form_refused)
+    server.session_interface = CallbackQuietSessions()
     login_manager = flask_login.LoginManager()
     login_manager.init_app(server)
     login_manager.user_loader(users.get_user)

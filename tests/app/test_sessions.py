@@ -170,3 +170,14 @@ def test_the_sign_in_style_sheet_stays_open(mams_app):
 
 def test_demo_sign_in_helper_still_works(mams_app):
     assert _signed_in(sign_in(mams_app, "analyst"))
+
+
+def test_a_callback_answer_does_not_put_back_an_older_session(mams_app):
+    """A slow callback that began before a language switch must not undo it: callback answers
+    leave the session cookie alone unless they changed the session; page loads refresh it."""
+    client = sign_in(mams_app, "analyst")
+    answer = client.post("/_dash-update-component", json=router_payload("/branches", ""))
+    assert answer.status_code == 200
+    assert not any(h.startswith("session=") for h in answer.headers.getlist("Set-Cookie"))
+    page = client.get("/branches")
+    assert any(h.startswith("session=") for h in page.headers.getlist("Set-Cookie"))
