@@ -27,6 +27,10 @@ install-test: install
 		echo "Installing Debian's chromium, chromium-driver and fonts-noto-cjk (browser tests, deck charts and PDFs)..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk; \
 	fi
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "Installing Debian's postgresql (the operational store's tests also run on PostgreSQL)..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+	fi
 
 run: install install-export
 	$(PYTHON) app.py

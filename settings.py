@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = _env(
         "MAMS_SECRET_KEY", None, "Signs session cookies; unset: generated once, kept in `<home>/secret_key`."
     )
+    ops_url: str | None = _env(
+        "MAMS_OPS_URL",
+        None,
+        "The operational store's database: unset, a SQLite file `<home>/ops.sqlite`; "
+        "`postgresql://user:password@host:5432/db` a PostgreSQL database.",
+    )
     https: bool = _env("MAMS_HTTPS", False, "`1` behind TLS: session cookies are marked Secure.")
     proxy_hops: int = _env(
         "MAMS_PROXY_HOPS",

@@ -6,26 +6,18 @@ from datetime import UTC, datetime
 
 from data import ops_store
 
-ops_store.register_schema(
-    "auth.audit",
-    """
-    CREATE TABLE IF NOT EXISTS audit_log (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        at TEXT NOT NULL,
-        username TEXT,
-        action TEXT NOT NULL,
-        detail TEXT NOT NULL DEFAULT ''
-    );
-    """,
-)
-
 
 def record(username: str | None, action: str, detail: str = "") -> None:
     """Append one event; ``action`` is a short code such as ``sign_in`` or ``export``."""
     with ops_store.transaction() as con:
         con.execute(
-            "INSERT INTO audit_log (at, username, action, detail) VALUES (?, ?, ?, ?)",
-            (datetime.now(UTC).isoformat(timespec="seconds"), username, action, detail),
+            "INSERT INTO audit_log (at, username, action, detail) VALUES (:at, :username, :action, :detail)",
+            {
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "username": username,
+                "action": action,
+                "detail": detail,
+            },
         )
 
 
@@ -34,7 +26,8 @@ def recent(limit: int = 200) -> list[dict]:
     con = ops_store.connect()
     try:
         rows = con.execute(
-            "SELECT at, username, action, detail FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
+            "SELECT at, username, action, detail FROM audit_log ORDER BY id DESC LIMIT :limit",
+            {"limit": limit},
         ).fetchall()
     finally:
         con.close()

@@ -35,38 +35,7 @@ MAX_SLIDES = 60
 MAX_SHARES = 50
 DEFAULT_PART = "view"
 
-ops_store.register_schema(
-    "auth.decks",
-    """
-    CREATE TABLE IF NOT EXISTS decks (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        owner TEXT NOT NULL,
-        name TEXT NOT NULL,
-        data_version TEXT,
-        pinned_at TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        UNIQUE (owner, name)
-    );
-    CREATE TABLE IF NOT EXISTS deck_slides (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        deck_id INTEGER NOT NULL REFERENCES decks (id) ON DELETE CASCADE,
-        position INTEGER NOT NULL,
-        path TEXT NOT NULL,
-        search TEXT NOT NULL DEFAULT '',
-        part TEXT NOT NULL DEFAULT 'view',
-        title TEXT NOT NULL DEFAULT '',
-        notes TEXT NOT NULL DEFAULT ''
-    );
-    CREATE INDEX IF NOT EXISTS deck_slides_by_deck ON deck_slides (deck_id, position);
-    CREATE TABLE IF NOT EXISTS deck_shares (
-        deck_id INTEGER NOT NULL REFERENCES decks (id) ON DELETE CASCADE,
-        username TEXT NOT NULL,
-        PRIMARY KEY (deck_id, username)
-    );
-    CREATE INDEX IF NOT EXISTS deck_shares_by_user ON deck_shares (username);
-    """,
-)
+# its tables decks, deck_slides and deck_shares are in data/ops_schema.py
 
 
 class DeckInputError(ValueError):
@@ -314,10 +283,10 @@ def create_deck(owner: str, name: str, data_version: str | None = None) -> Deck:
             raise DeckInputError("name", "you already have a deck of that name")
         cur = con.execute(
             "INSERT INTO decks (owner, name, data_version, pinned_at, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",  # RETURNING: PostgreSQL has no lastrowid
             (owner, name, version, now, now, now),
         )
-        deck_id = cur.lastrowid
+        deck_id = cur.fetchone()[0]
     audit.record(owner, "deck_create", f"deck {deck_id} {name!r} version {version}")
     return get_deck(owner, deck_id)
 
@@ -362,10 +331,10 @@ def add_slide(
             raise DeckInputError("slides", f"a deck holds at most {MAX_SLIDES} slides")
         cur = con.execute(
             "INSERT INTO deck_slides (deck_id, position, path, search, part, title, notes) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (deck_id, count, path, search, part, title, notes),
         )
-        slide_id = cur.lastrowid
+        slide_id = cur.fetchone()[0]
         _touch(con, deck_id)
     audit.record(username, "deck_slide_add", f"deck {deck_id} slide {slide_id} {path}{search} part {part}")
     return Slide(slide_id, deck_id, count, path, search, part, title, notes)

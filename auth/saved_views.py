@@ -15,20 +15,6 @@ MAX_NAME = 80
 MAX_SEARCH = 2000
 MAX_PER_USER = 200
 
-ops_store.register_schema(
-    "auth.saved_views",
-    """
-    CREATE TABLE IF NOT EXISTS saved_views (
-        username TEXT NOT NULL,
-        name TEXT NOT NULL,
-        path TEXT NOT NULL,
-        search TEXT NOT NULL,
-        saved_at TEXT NOT NULL,
-        PRIMARY KEY (username, name)
-    );
-    """,
-)
-
 
 @dataclass(frozen=True)
 class SavedView:
@@ -65,17 +51,21 @@ def save(username: str, name: str, path: str, search: str) -> SavedView:
     name = _check(name, path, search or "")
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with ops_store.transaction() as con:
-        count = con.execute("SELECT COUNT(*) FROM saved_views WHERE username = ?", (username,)).fetchone()[0]
+        count = con.execute(
+            "SELECT COUNT(*) FROM saved_views WHERE username = :username", {"username": username}
+        ).fetchone()[0]
         exists = con.execute(
-            "SELECT 1 FROM saved_views WHERE username = ? AND name = ?", (username, name)
+            "SELECT 1 FROM saved_views WHERE username = :username AND name = :name",
+            {"username": username, "name": name},
         ).fetchone()
         if not exists and count >= MAX_PER_USER:
             raise ValueError(f"at most {MAX_PER_USER} saved views per user: delete one first")
         con.execute(
-            "INSERT INTO saved_views (username, name, path, search, saved_at) VALUES (?, ?, ?, ?, ?) "
+            "INSERT INTO saved_views (username, name, path, search, saved_at) "
+            "VALUES (:username, :name, :path, :search, :saved_at) "
             "ON CONFLICT (username, name) DO UPDATE SET path = excluded.path, search = excluded.search, "
             "saved_at = excluded.saved_at",
-            (username, name, path, search or "", now),
+            {"username": username, "name": name, "path": path, "search": search or "", "saved_at": now},
         )
     return SavedView(name, path, search or "", now)
 
@@ -85,8 +75,8 @@ def list_views(username: str) -> list[SavedView]:
     con = ops_store.connect()
     try:
         rows = con.execute(
-            "SELECT name, path, search, saved_at FROM saved_views WHERE username = ? ORDER BY name",
-            (username,),
+            "SELECT name, path, search, saved_at FROM saved_views WHERE username = :username ORDER BY name",
+            {"username": username},
         ).fetchall()
     finally:
         con.close()
@@ -100,5 +90,8 @@ def get(username: str, name: str) -> SavedView | None:
 def delete(username: str, name: str) -> bool:
     """Remove one of the user's saved views; False if there was none of that name."""
     with ops_store.transaction() as con:
-        cur = con.execute("DELETE FROM saved_views WHERE username = ? AND name = ?", (username, name))
+        cur = con.execute(
+            "DELETE FROM saved_views WHERE username = :username AND name = :name",
+            {"username": username, "name": name},
+        )
         return cur.rowcount > 0

@@ -16,22 +16,14 @@ from data import ops_store
 
 ABSOLUTE_HOURS = 12
 
-ops_store.register_schema(
-    "auth.sessions",
-    """
-    CREATE TABLE IF NOT EXISTS session_epochs (
-        username TEXT PRIMARY KEY,
-        epoch INTEGER NOT NULL
-    );
-    """,
-)
-
 
 def current_epoch(username: str) -> int:
     """The epoch a session of ``username`` signed in now carries."""
     con = ops_store.connect()
     try:
-        row = con.execute("SELECT epoch FROM session_epochs WHERE username = ?", (username,)).fetchone()
+        row = con.execute(
+            "SELECT epoch FROM session_epochs WHERE username = :username", {"username": username}
+        ).fetchone()
     finally:
         con.close()
     return int(row["epoch"]) if row else 0
@@ -40,14 +32,14 @@ def current_epoch(username: str) -> int:
 def end_all(username: str, con=None) -> None:
     """End every session of ``username`` (inside the caller's transaction when given one)."""
     sql = (
-        "INSERT INTO session_epochs (username, epoch) VALUES (?, 1) "
-        "ON CONFLICT (username) DO UPDATE SET epoch = epoch + 1"
+        "INSERT INTO session_epochs (username, epoch) VALUES (:username, 1) "
+        "ON CONFLICT (username) DO UPDATE SET epoch = session_epochs.epoch + 1"
     )
     if con is not None:
-        con.execute(sql, (username,))
+        con.execute(sql, {"username": username})
         return
     with ops_store.transaction() as own:
-        own.execute(sql, (username,))
+        own.execute(sql, {"username": username})
 
 
 def stamp(username: str, now: float | None = None) -> dict:

@@ -22,19 +22,6 @@ BASE_LOCK_SECONDS = 30.0
 MAX_LOCK_SECONDS = 15 * 60.0
 ANY_NAME = ""  # the key of an address's count over all names
 
-ops_store.register_schema(
-    "auth.throttle",
-    """
-    CREATE TABLE IF NOT EXISTS signin_attempts (
-        username TEXT NOT NULL,
-        address TEXT NOT NULL,
-        failures INTEGER NOT NULL,
-        locked_until REAL NOT NULL,
-        PRIMARY KEY (username, address)
-    );
-    """,
-)
-
 
 def _lock_seconds(failures: int, free: int) -> float:
     extra = failures - free
@@ -47,8 +34,8 @@ def locked_for(username: str, address: str = "", now: float | None = None) -> fl
     con = ops_store.connect()
     try:
         rows = con.execute(
-            "SELECT locked_until FROM signin_attempts WHERE address = ? AND username IN (?, ?)",
-            (address, username, ANY_NAME),
+            "SELECT locked_until FROM signin_attempts WHERE address = :address AND username IN (:name, :any)",
+            {"address": address, "name": username, "any": ANY_NAME},
         ).fetchall()
     finally:
         con.close()
@@ -60,8 +47,8 @@ def _rows(con, username: str, address: str) -> dict[str, tuple[int, float]]:
         r["username"]: (r["failures"], r["locked_until"])
         for r in con.execute(
             "SELECT username, failures, locked_until FROM signin_attempts "
-            "WHERE address = ? AND username IN (?, ?)",
-            (address, username, ANY_NAME),
+            "WHERE address = :address AND username IN (:name, :any)",
+            {"address": address, "name": username, "any": ANY_NAME},
         ).fetchall()
     }
 
@@ -71,11 +58,16 @@ def _count(con, username: str, address: str, rows: dict, now: float) -> None:
         failures = rows.get(name, (0, 0.0))[0] + 1
         con.execute(
             "INSERT INTO signin_attempts (username, address, failures, locked_until) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (username, address) DO UPDATE SET "
+            "VALUES (:name, :address, :failures, :until) ON CONFLICT (username, address) DO UPDATE SET "
             "failures = excluded.failures, locked_until = excluded.locked_until",
             # 0 = not locked (a "now + 0" would lock out a parallel attempt that read the clock
             # a moment earlier and waited for this transaction)
-            (name, address, failures, now + lock if (lock := _lock_seconds(failures, free)) else 0.0),
+            {
+                "name": name,
+                "address": address,
+                "failures": failures,
+                "until": now + lock if (lock := _lock_seconds(failures, free)) else 0.0,
+            },
         )
 
 
@@ -106,6 +98,6 @@ def record_success(username: str, address: str = "") -> None:
     """A good sign-in clears the client's counts (for the name, and over all names)."""
     with ops_store.transaction() as con:
         con.execute(
-            "DELETE FROM signin_attempts WHERE address = ? AND username IN (?, ?)",
-            (address, username, ANY_NAME),
+            "DELETE FROM signin_attempts WHERE address = :address AND username IN (:name, :any)",
+            {"address": address, "name": username, "any": ANY_NAME},
         )

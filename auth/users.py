@@ -8,7 +8,6 @@ created without it sees nothing rather than everything (deny by default).
 from __future__ import annotations
 
 import numbers
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -18,25 +17,6 @@ from data import ops_store
 MAX_USERNAME = 64
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
-
-ops_store.register_schema(
-    "auth.users",
-    """
-    CREATE TABLE IF NOT EXISTS users (
-        username TEXT PRIMARY KEY,
-        password_hash TEXT NOT NULL,
-        role TEXT NOT NULL,
-        region_id INTEGER,
-        branch_id INTEGER,
-        manager_id INTEGER,
-        active INTEGER NOT NULL DEFAULT 1,
-        created_at TEXT NOT NULL,
-        version INTEGER NOT NULL DEFAULT 0
-    );
-    """,
-    # stores made before the version check: every user starts at version 0
-    added_columns=[("users", "version", "INTEGER NOT NULL DEFAULT 0")],
-)
 
 
 class UserError(ValueError):
@@ -170,23 +150,26 @@ def create_user(
     try:
         with ops_store.transaction() as con:
             # The primary key refuses a second row of the name even if this check raced.
-            if con.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
+            if con.execute(
+                "SELECT 1 FROM users WHERE username = :username", {"username": username}
+            ).fetchone():
                 raise UserError("exists", f"user {username!r} exists", username=username)
             con.execute(
                 "INSERT INTO users (username, password_hash, role, region_id, branch_id, manager_id, "
-                "active, created_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                (
-                    username,
-                    password_hash,
-                    role,
-                    region_id,
-                    branch_id,
-                    manager_id,
-                    int(bool(active)),
-                    datetime.now(UTC).isoformat(timespec="seconds"),
-                ),
+                "active, created_at, version) VALUES (:username, :password_hash, :role, :region_id, "
+                ":branch_id, :manager_id, :active, :created_at, 0)",
+                {
+                    "username": username,
+                    "password_hash": password_hash,
+                    "role": role,
+                    "region_id": region_id,
+                    "branch_id": branch_id,
+                    "manager_id": manager_id,
+                    "active": int(bool(active)),
+                    "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                },
             )
-    except sqlite3.IntegrityError as exc:
+    except ops_store.IntegrityError as exc:
         raise UserError("exists", f"user {username!r} exists", username=username) from exc
     return User(username, role, region_id, branch_id, manager_id, bool(active), 0)
 
@@ -227,8 +210,9 @@ def update_user(
     password_hash = passwords.hash_password(password) if password else None
     with ops_store.transaction() as con:
         before = con.execute(
-            "SELECT role, region_id, branch_id, manager_id, active, version FROM users WHERE username = ?",
-            (username,),
+            "SELECT role, region_id, branch_id, manager_id, active, version FROM users "
+            "WHERE username = :username",
+            {"username": username},
         ).fetchone()
         if before is None:
             raise UserError("missing", f"user {username!r} does not exist", username=username)
@@ -255,9 +239,18 @@ def update_user(
         if not changes:
             return []
         con.execute(
-            "UPDATE users SET role = ?, region_id = ?, branch_id = ?, manager_id = ?, active = ?, "
-            "password_hash = coalesce(?, password_hash), version = version + 1 WHERE username = ?",
-            (role, region_id, branch_id, manager_id, int(bool(active)), password_hash, username),
+            "UPDATE users SET role = :role, region_id = :region_id, branch_id = :branch_id, "
+            "manager_id = :manager_id, active = :active, password_hash = coalesce(:password_hash, "
+            "password_hash), version = version + 1 WHERE username = :username",
+            {
+                "role": role,
+                "region_id": region_id,
+                "branch_id": branch_id,
+                "manager_id": manager_id,
+                "active": int(bool(active)),
+                "password_hash": password_hash,
+                "username": username,
+            },
         )
         sessions.end_all(username, con)
     return changes
@@ -267,7 +260,7 @@ def get_user(username: str) -> User | None:
     """The stored user, or None."""
     con = ops_store.connect()
     try:
-        row = con.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+        row = con.execute("SELECT * FROM users WHERE username = :username", {"username": username}).fetchone()
     finally:
         con.close()
     return _row_to_user(row) if row else None
@@ -287,7 +280,7 @@ def authenticate(username: str, password: str) -> User | None:
     """The user if the password matches and the account is active, else None."""
     con = ops_store.connect()
     try:
-        row = con.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+        row = con.execute("SELECT * FROM users WHERE username = :username", {"username": username}).fetchone()
     finally:
         con.close()
     stored = row["password_hash"] if row else passwords.DUMMY_HASH

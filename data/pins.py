@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 from data import ops_store, paths
+from settings import get_settings
 
 
 def pinned_versions() -> set[str]:
@@ -20,14 +21,14 @@ def pinned_versions() -> set[str]:
     set[str]
         Versions as named in the warehouse file names (``wh-<version>.duckdb``).
     """
-    if not paths.ops_db_path().exists():
+    if not get_settings().ops_url and not paths.ops_db_path().exists():  # no store yet: no decks
         return set()
     con = ops_store.connect()
     try:
         rows = con.execute(
             "SELECT DISTINCT data_version FROM decks WHERE data_version IS NOT NULL"
         ).fetchall()
-    except sqlite3.OperationalError:  # no deck table yet: the decks module never ran here
+    except sqlite3.OperationalError:  # a store the release before left without a deck table
         return set()
     finally:
         con.close()

@@ -78,50 +78,8 @@ __all__ = [
     "KINDS",
 ]
 
-DDL = """
-CREATE TABLE IF NOT EXISTS mining_runs (
-    run_id       TEXT PRIMARY KEY,
-    kind         TEXT NOT NULL,
-    status       TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cancelled')),
-    params       TEXT NOT NULL,      -- JSON, includes random_state (the seed)
-    data_version TEXT,
-    metrics      TEXT,               -- JSON
-    outputs      TEXT,               -- JSON: output name -> file name in the run folder
-    message      TEXT,               -- error or cancel message
-    started_at   TEXT NOT NULL,
-    finished_at  TEXT,
-    created_by   TEXT
-);
-CREATE INDEX IF NOT EXISTS mining_runs_kind ON mining_runs (kind, status, started_at);
--- the live state of a run: its process, latest progress and a cancel request (one row per run)
-CREATE TABLE IF NOT EXISTS mining_run_live (
-    run_id       TEXT PRIMARY KEY,
-    pid          INTEGER,            -- the process running it (NULL: claimed, not started yet)
-    host         TEXT,
-    pid_started  REAL,               -- that process's start time (a reused pid is another process)
-    fraction     REAL NOT NULL DEFAULT 0,
-    message      TEXT,
-    updated_at   TEXT,
-    cancel_by    TEXT,               -- who asked to cancel (the run stops at its next step)
-    cancel_at    TEXT
-);
--- succeeded runs whose scores wait for an administrator before the cube shows them
-CREATE TABLE IF NOT EXISTS mining_approvals (
-    run_id       TEXT PRIMARY KEY,
-    state        TEXT NOT NULL CHECK (state IN ('awaiting', 'approved', 'rejected')),
-    asked_at     TEXT NOT NULL,
-    decided_by   TEXT,
-    decided_at   TEXT,
-    note         TEXT
-);
-CREATE TABLE IF NOT EXISTS mining_settings (
-    name         TEXT PRIMARY KEY,
-    value        TEXT NOT NULL,
-    changed_by   TEXT,
-    changed_at   TEXT
-);
-"""
-ops_store.register_schema("mining", DDL)
+# its tables mining_runs, mining_run_live, mining_approvals and mining_settings are in
+# data/ops_schema.py
 
 # The per-customer outputs the cube joins as customer dimensions: file customers.parquet.
 CUSTOMER_OUTPUTS: dict[str, dict[str, str]] = {
@@ -278,7 +236,8 @@ def claim(kind: str, params: dict | None = None, created_by: str | None = None) 
         _reap(con, kind)
         busy = con.execute(
             "SELECT run_id, created_by, started_at FROM mining_runs "
-            "WHERE kind = ? AND status = 'running' AND data_version IS ? ORDER BY started_at LIMIT 1",
+            "WHERE kind = ? AND status = 'running' AND data_version IS NOT DISTINCT FROM ? "
+            "ORDER BY started_at LIMIT 1",
             (kind, version),
         ).fetchone()
         if busy is None:
@@ -738,7 +697,12 @@ def list_runs(kind: str | None = None, limit: int | None = None) -> pd.DataFrame
             "FROM mining_runs r LEFT JOIN mining_run_live l USING (run_id) "
             "LEFT JOIN mining_approvals a USING (run_id)"
             + (" WHERE r.kind = ?" if kind else "")
-            + " ORDER BY r.started_at DESC, r.rowid DESC"
+            # ties within a second: insertion order on SQLite (rowid), the run id on PostgreSQL
+            + (
+                " ORDER BY r.started_at DESC, r.rowid DESC"
+                if con.dialect == "sqlite"
+                else " ORDER BY r.started_at DESC, r.run_id DESC"
+            )
             + (f" LIMIT {int(limit)}" if limit else "")
         )
         rows = [dict(r) for r in con.execute(sql, (kind,) if kind else ()).fetchall()]

@@ -24,19 +24,7 @@ import pyarrow.parquet as pq
 from data import ops_store, scores
 from mining import runs
 
-DDL = """
-CREATE TABLE IF NOT EXISTS segment_names (
-    run_id     TEXT NOT NULL,
-    segment    INTEGER NOT NULL,
-    name_en    TEXT NOT NULL,
-    name_zh    TEXT NOT NULL,
-    revision   INTEGER NOT NULL,   -- per run, one more with every change
-    updated_at TEXT NOT NULL,
-    updated_by TEXT,
-    PRIMARY KEY (run_id, segment)
-);
-"""
-ops_store.register_schema("mining.segment_names", DDL)
+# its table segment_names is in data/ops_schema.py
 
 MAX_LENGTH = 60
 SUFFIX = "~names"
@@ -69,7 +57,7 @@ def edited(run_id: str) -> dict[int, tuple[str, str]]:
     con = ops_store.connect()
     try:
         rows = con.execute(
-            "SELECT segment, name_en, name_zh FROM segment_names WHERE run_id = ?", (run_id,)
+            "SELECT segment, name_en, name_zh FROM segment_names WHERE run_id = :run_id", {"run_id": run_id}
         ).fetchall()
     finally:
         con.close()
@@ -80,7 +68,9 @@ def revision(run_id: str) -> int:
     """How many renames ``run_id`` has had (0: the generated names)."""
     con = ops_store.connect()
     try:
-        row = con.execute("SELECT max(revision) FROM segment_names WHERE run_id = ?", (run_id,)).fetchone()
+        row = con.execute(
+            "SELECT max(revision) FROM segment_names WHERE run_id = :run_id", {"run_id": run_id}
+        ).fetchone()
     finally:
         con.close()
     return int(row[0] or 0)
@@ -140,14 +130,24 @@ def rename(run_id: str, segment: int, name_en: str, name_zh: str, username: str 
     row = current[current["segment"] == segment].iloc[0]
     with ops_store.transaction() as con:
         rev = con.execute(
-            "SELECT coalesce(max(revision), 0) + 1 FROM segment_names WHERE run_id = ?", (run_id,)
+            "SELECT coalesce(max(revision), 0) + 1 FROM segment_names WHERE run_id = :run_id",
+            {"run_id": run_id},
         ).fetchone()[0]
         con.execute(
             "INSERT INTO segment_names (run_id, segment, name_en, name_zh, revision, updated_at, updated_by) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, segment) DO UPDATE SET "
+            "VALUES (:run_id, :segment, :en, :zh, :rev, :at, :by) "
+            "ON CONFLICT (run_id, segment) DO UPDATE SET "
             "name_en = excluded.name_en, name_zh = excluded.name_zh, revision = excluded.revision, "
             "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-            (run_id, segment, en, zh, rev, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), username),
+            {
+                "run_id": run_id,
+                "segment": int(segment),
+                "en": en,
+                "zh": zh,
+                "rev": rev,
+                "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "by": username,
+            },
         )
     published = republish(record)
     return NameChange(

@@ -106,3 +106,33 @@ def segmentation_and_value_runs(demo_home: Path):
 
     with threadpool_limits(limits=1):
         return runs.run("segmentation", {"random_state": 0}), runs.run("value", {"random_state": 0})
+
+
+# --- the operational store on both engines ------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL cluster for this test session (tests/pg_server.py)."""
+    from tests.pg_server import Server
+
+    server = Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ops_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """Run the test on the SQLite store (the default) and on an empty PostgreSQL database
+    (``MAMS_OPS_URL``); the value is the engine's name."""
+    from data import ops_store
+
+    url = None
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_server").new_database()
+        monkeypatch.setenv("MAMS_OPS_URL", url)
+    else:
+        monkeypatch.delenv("MAMS_OPS_URL", raising=False)
+    yield request.param
+    if url is not None:  # close its pooled connections (the cluster allows 100)
+        ops_store.dispose(url)

@@ -55,6 +55,7 @@ def test_environment_overrides_and_changes_are_seen_at_once(clean_env, tmp_path)
         "MAMS_CURRENCY_CJK_UNITS": "0",
         "HOST": "0.0.0.0",
         "PORT": "9000",
+        "MAMS_OPS_URL": "postgresql://mams@db:5432/ops",
     }
     assert set(values) == set(ENV_NAMES)  # a new setting gets a line here
     for name, value in values.items():
@@ -64,6 +65,7 @@ def test_environment_overrides_and_changes_are_seen_at_once(clean_env, tmp_path)
     assert (s.engine, s.duckdb_threads, s.duckdb_memory) == ("spark", 4, "1.5GiB")
     assert (s.spark_master, s.spark_memory, s.host, s.port) == ("spark://head:7077", "512m", "0.0.0.0", 9000)
     assert s.models_at_start is False and s.proxy_hops == 1
+    assert s.ops_url == "postgresql://mams@db:5432/ops"
     assert (s.currency_code, s.currency_symbol, s.currency_cjk_units) == ("EUR", "€", False)
     assert "k" * 32 not in repr(s)  # the key never lands in a log line
     clean_env.setenv("MAMS_HOME", str(tmp_path / "other"))

@@ -30,8 +30,9 @@ def pytest_setup_options():
 
 
 @pytest.fixture
-def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty MAMS_HOME for tests of the ops-store parts (users, throttle, audit)."""
+def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ops_engine: str) -> Path:
+    """An empty MAMS_HOME for tests of the ops-store parts (users, throttle, audit), with the
+    store on SQLite and on PostgreSQL (``ops_engine``)."""
     home = tmp_path / "home"
     monkeypatch.setenv("MAMS_HOME", str(home))
     return home

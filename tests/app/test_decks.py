@@ -11,23 +11,30 @@ from auth import audit, decks, saved_views, users
 from components import slides
 from cube import connection
 from cube.api import Scope
-from data import load, paths, pins, warehouse
+from data import load, ops_store, paths, pins, warehouse
 from tests.data._mini import mini_tables, write_parquet
 
 
-@pytest.fixture(scope="module")
-def people(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def people(tmp_path_factory, request):
     """A private home (its own ops store and warehouse folder) with two presenters' worth of
-    users: a presenter, an analyst, a branch manager and a relationship manager. Module-wide:
-    hashing four passwords costs seconds; tests use decks of their own."""
+    users: a presenter, an analyst, a branch manager and a relationship manager, with the store
+    on SQLite and on PostgreSQL. Module-wide: hashing four passwords costs seconds; tests use
+    decks of their own."""
     home = tmp_path_factory.mktemp("decks_home")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MAMS_HOME", str(home))
+        if request.param == "postgresql":
+            mp.setenv("MAMS_OPS_URL", request.getfixturevalue("postgres_server").new_database())
+        else:
+            mp.delenv("MAMS_OPS_URL", raising=False)
         users.create_user("ann", "ann-password-2026", "presenter")
         users.create_user("ben", "ben-password-2026", "analyst")
         users.create_user("bm", "bm-password-2026", "branch_manager", branch_id=1)
         users.create_user("rm1", "rm1-password-2026", "relationship_manager", manager_id=1)
         yield home
+        if request.param == "postgresql":
+            ops_store.dispose(ops_store.url())  # close its pooled connections
 
 
 def _actions(user: str, deck_id: int) -> list[str]:

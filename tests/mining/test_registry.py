@@ -23,8 +23,9 @@ from mining.errors import RunRefused, RunUnderWay
 
 
 @pytest.fixture
-def empty_home(tmp_path, monkeypatch):
-    """A private MAMS_HOME without a warehouse (data version None): registry-only tests."""
+def empty_home(tmp_path, monkeypatch, ops_engine):
+    """A private MAMS_HOME without a warehouse (data version None): registry-only tests, with the
+    store on SQLite and on PostgreSQL."""
     monkeypatch.setenv("MAMS_HOME", str(tmp_path / "home"))
     return tmp_path / "home"
 
