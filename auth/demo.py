@@ -13,6 +13,7 @@ DEMO_PASSWORDS = {
     "branch": "branch-demo-2026",
     "rm": "rm-demo-2026",
     "presenter": "presenter-demo-2026",
+    "marketing": "marketing-demo-2026",
 }
 
 
@@ -25,6 +26,7 @@ def ensure_demo_users(branch_id: int, manager_id: int, log=print) -> bool:
     users.create_user("branch", DEMO_PASSWORDS["branch"], roles.BRANCH_MANAGER, branch_id=branch_id)
     users.create_user("rm", DEMO_PASSWORDS["rm"], roles.RELATIONSHIP_MANAGER, manager_id=manager_id)
     users.create_user("presenter", DEMO_PASSWORDS["presenter"], roles.PRESENTER)
+    users.create_user("marketing", DEMO_PASSWORDS["marketing"], roles.MARKETING_HEAD)
     log("Created demo users (DEMO ONLY - change or delete them on the Admin page):")
     for name, password in DEMO_PASSWORDS.items():
         log(f"  {name:<10} {password}")

@@ -7,14 +7,16 @@ ANALYST = "analyst"
 BRANCH_MANAGER = "branch_manager"
 RELATIONSHIP_MANAGER = "relationship_manager"
 PRESENTER = "presenter"
+# Head of marketing: approves campaigns (four eyes: never their own submission), sees all data masked.
+MARKETING_HEAD = "marketing_head"
 
-ROLES = (ADMIN, ANALYST, BRANCH_MANAGER, RELATIONSHIP_MANAGER, PRESENTER)
+ROLES = (ADMIN, ANALYST, MARKETING_HEAD, BRANCH_MANAGER, RELATIONSHIP_MANAGER, PRESENTER)
 
 # Presenters show aggregates in reviews: no customer-level rows, hence nothing to export.
-CUSTOMER_ROWS = {ADMIN, ANALYST, BRANCH_MANAGER, RELATIONSHIP_MANAGER}
+CUSTOMER_ROWS = {ADMIN, ANALYST, MARKETING_HEAD, BRANCH_MANAGER, RELATIONSHIP_MANAGER}
 EXPORT = CUSTOMER_ROWS
 # Head-office analysts see all data, but never who the customers are.
-MASKED_IDENTITIES = {ANALYST, PRESENTER}
+MASKED_IDENTITIES = {ANALYST, MARKETING_HEAD, PRESENTER}
 
 
 # Who may start, cancel and approve model runs (the mining studio).
@@ -39,3 +41,29 @@ def may_export(role: str) -> bool:
 def masks_identities(role: str) -> bool:
     """Whether names, phones and ID numbers are masked for the role."""
     return role in MASKED_IDENTITIES
+
+
+# The marketing loop (marketing/): who builds customer groups and campaigns, who approves them,
+# who works contact lists and who may import a call centre's outcomes.
+GROUP_MAKERS = {ADMIN, ANALYST, MARKETING_HEAD, BRANCH_MANAGER}
+CAMPAIGN_MAKERS = {ADMIN, ANALYST, MARKETING_HEAD}
+CAMPAIGN_APPROVERS = {MARKETING_HEAD}
+CONTACT_RECORDERS = {ADMIN, BRANCH_MANAGER, RELATIONSHIP_MANAGER}
+OUTCOME_IMPORTERS = {ADMIN, ANALYST, MARKETING_HEAD}
+# who may read a campaign's progress and evaluation (each within their own scope)
+CAMPAIGN_READERS = {ADMIN, ANALYST, MARKETING_HEAD, BRANCH_MANAGER}
+
+
+def may_make_groups(role: str) -> bool:
+    """Whether the role may build and save customer groups (within its scope)."""
+    return role in GROUP_MAKERS
+
+
+def may_make_campaigns(role: str) -> bool:
+    """Whether the role may create, edit and submit campaigns."""
+    return role in CAMPAIGN_MAKERS
+
+
+def may_approve_campaigns(role: str) -> bool:
+    """Whether the role may approve or reject a submitted campaign."""
+    return role in CAMPAIGN_APPROVERS

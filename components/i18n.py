@@ -154,6 +154,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "admin.password_hint": {"en": "Password (at least 8 characters)", "zh": "密码（至少 8 个字符）"},
     "role.admin": {"en": "Administrator", "zh": "管理员"},
     "role.analyst": {"en": "Head-office analyst", "zh": "总行分析师"},
+    "role.marketing_head": {"en": "Head of marketing", "zh": "营销负责人"},
     "role.branch_manager": {"en": "Branch manager", "zh": "网点负责人"},
     "role.relationship_manager": {"en": "Relationship manager", "zh": "客户经理"},
     "role.presenter": {"en": "Presenter", "zh": "汇报演示"},

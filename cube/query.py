@@ -134,7 +134,7 @@ class Scope:
         branch manager own region/branch; relationship manager own customers; else none."""
         if role == "admin":
             return cls.all(identities=True)
-        if role == "analyst":
+        if role in ("analyst", "marketing_head"):
             return cls.all(identities=False)
         if role == "presenter":  # management reviews show aggregates only
             return cls((Grant("all"),), (), customer_rows=False)

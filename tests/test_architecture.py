@@ -24,11 +24,15 @@ ALLOWED = {
         "mining.runs",
         "mining.errors",
         "mining.preflight",
+        "marketing",
     ),
     "components": ("settings",),
     # the views read model outputs of the served data version from the run registry
     "cube": ("data", "settings", "mining.runs", "mining.segment_names", "mining.segmentation"),
     "mining": ("data", "settings"),  # reads the warehouse through data (warehouse, scores)
+    # the marketing loop: picks customers through the cube (under the user's scope), writes the
+    # ops store, retrains the response model on campaign outcomes
+    "marketing": ("data", "settings", "auth", "cube.api", "cube.views", "cube.query", "mining"),
     "data": ("settings",),
     "auth": ("data", "settings"),
     "settings": (),
@@ -47,6 +51,7 @@ FORBIDDEN = {
     "cube": (*GENERATOR, "data.load", "dash", "flask", "flask_login"),
     "cube.views": ("dash", "flask", "flask_login"),  # view queries are pure builders
     "mining": (*GENERATOR, "dash", "flask", "flask_login"),
+    "marketing": (*GENERATOR, "data.load", "dash", "flask", "flask_login"),
     "data": ("dash", "flask", "flask_login"),
 }
 
