@@ -111,6 +111,7 @@ def _configure_server(server: flask.Flask, script_hashes: Callable[[], Sequence[
     server.add_url_rule("/logout", "logout", _logout, methods=["GET", "POST"])
     server.add_url_rule("/lang/<code>", "lang", _set_lang)
     server.register_error_handler(ops_store.StoreUnwritable, _store_unwritable)
+    server.register_error_handler(ops_store.StoreUnavailable, _store_unwritable)
     install_callback_guard(server)  # 400 for a callback request no browser would send
 
 
@@ -141,12 +142,17 @@ def _login():
     return flask.render_template_string(_LOGIN_HTML, lang=lang, t=i18n.t, error=error), status
 
 
-def _store_unwritable(exc: ops_store.StoreUnwritable):
+def _store_unwritable(exc: ops_store.StoreUnwritable | ops_store.StoreUnavailable):
     """The ops store cannot be written (sign-in, throttle, audit, sessions all write there): a
     clear 503 instead of a 500; the log names the file and what to do."""
     _log.error("%s", exc)
     lang = i18n.normalise_lang(flask.request.args.get("lang") or flask.session.get("lang"))
-    message = i18n.t("signin.store_unwritable", lang)
+    key = (
+        "signin.store_unavailable"
+        if isinstance(exc, ops_store.StoreUnavailable)
+        else "signin.store_unwritable"
+    )
+    message = i18n.t(key, lang)
     if flask.request.path == "/login":
         return flask.render_template_string(_LOGIN_HTML, lang=lang, t=i18n.t, error=message), 503
     return flask.jsonify({"error": message}), 503

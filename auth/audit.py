@@ -10,15 +10,21 @@ from data import ops_store
 def record(username: str | None, action: str, detail: str = "") -> None:
     """Append one event; ``action`` is a short code such as ``sign_in`` or ``export``."""
     with ops_store.transaction() as con:
-        con.execute(
-            "INSERT INTO audit_log (at, username, action, detail) VALUES (:at, :username, :action, :detail)",
-            {
-                "at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "username": username,
-                "action": action,
-                "detail": detail,
-            },
-        )
+        record_in(con, username, action, detail)
+
+
+def record_in(con, username: str | None, action: str, detail: str = "") -> None:
+    """Append one event inside the caller's write transaction (``ops_store.transaction()``), so
+    the change and its audit row commit or roll back together."""
+    con.execute(
+        "INSERT INTO audit_log (at, username, action, detail) VALUES (:at, :username, :action, :detail)",
+        {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "username": username,
+            "action": action,
+            "detail": detail,
+        },
+    )
 
 
 def recent(limit: int = 200) -> list[dict]:

@@ -81,6 +81,13 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "暂时无法登录：运营库（应用主目录中的 ops.sqlite）无法写入。请管理员使其可写"
         "（属主、权限、磁盘空间）；服务器日志中有该文件的完整路径。",
     ),
+    "signin.store_unavailable": (
+        "Sign-in is unavailable: the operational store's database server cannot be reached. An "
+        "administrator must check that it is running and that MAMS_OPS_URL names it; the server "
+        "log says what failed. Try again in a minute.",
+        "暂时无法登录：无法连接运营库的数据库服务器。请管理员检查服务器是否在运行、MAMS_OPS_URL "
+        "是否正确；服务器日志中有失败原因。请稍后重试。",
+    ),
     "jobs.unavailable": (
         "Background jobs are unavailable: the job folder cannot be written. An administrator "
         "must make it writable (owner, permissions, free disk space) and restart the app; the "

@@ -87,6 +87,20 @@ class StoreUnwritable(RuntimeError):
         )
 
 
+class StoreUnavailable(RuntimeError):
+    """The operational store's database server (``MAMS_OPS_URL``) cannot be reached or refused the
+    connection; the message names the server (never the password) and what to check."""
+
+    def __init__(self, store_url: str, reason: str) -> None:
+        self.url = sa.make_url(store_url).render_as_string(hide_password=True)
+        self.reason = reason.strip().splitlines()[0] if reason.strip() else reason
+        super().__init__(
+            f"The operational store's database {self.url} cannot be reached ({self.reason}). Check "
+            "that the server is running and accepts connections from this machine, and the user, "
+            "password and database named in MAMS_OPS_URL; the app retries on the next request."
+        )
+
+
 # --- engines -----------------------------------------------------------------------------------
 
 
@@ -126,7 +140,10 @@ def _make_engine(store_url: str) -> Engine:
         event.listen(made, "connect", _sqlite_connected)
         event.listen(made, "begin", _sqlite_begin)
         return made
-    return sa.create_engine(store_url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # a server that does not answer fails the request in seconds (StoreUnavailable), not minutes
+    return sa.create_engine(
+        store_url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args={"connect_timeout": 5}
+    )
 
 
 def dispose(store_url: str) -> None:
@@ -232,6 +249,8 @@ class StoreConnection:
                 self.connection.commit()
             return out
         except sa.exc.DBAPIError as exc:  # the driver's own error, as callers catch it
+            if isinstance(exc.orig, psycopg.OperationalError) and _unreachable(exc.orig):
+                raise StoreUnavailable(self.connection.engine.url.render_as_string(), str(exc.orig)) from exc
             raise exc.orig from exc
 
     def _driver_sql(self, sql: str) -> str:
@@ -299,7 +318,7 @@ def _translating(store_url: str) -> Iterator[None]:
     except sa.exc.DBAPIError as exc:
         translated = _translated(exc.orig, store_url)
         raise translated from exc.orig
-    except sqlite3.OperationalError as exc:
+    except (sqlite3.OperationalError, psycopg.OperationalError) as exc:
         translated = _translated(exc, store_url)
         if translated is exc:
             raise
@@ -326,11 +345,35 @@ def _unwritable(exc: BaseException) -> bool:
 
 
 def _translated(exc: BaseException, store_url: str) -> BaseException:
-    """StoreUnwritable for an error that means the file cannot be written, else ``exc`` itself."""
+    """StoreUnwritable for an error that means the file cannot be written, StoreUnavailable for a
+    database server that cannot be reached, else ``exc`` itself."""
     path = _sqlite_path(store_url)
     if path is not None and _unwritable(exc):
         return StoreUnwritable(path, str(exc))
+    if isinstance(exc, psycopg.OperationalError) and _unreachable(exc):
+        return StoreUnavailable(store_url, str(exc))
     return exc
+
+
+def _unreachable(exc: psycopg.OperationalError) -> bool:
+    """A connection that could not be made or was lost (not a query's own error)."""
+    text = str(exc).lower()
+    return any(
+        s in text
+        for s in (
+            "connection refused",
+            "could not connect",
+            "connection failed",
+            "server closed",
+            "timeout",
+            "no such file or directory",
+            "password authentication failed",
+            "does not exist",
+            "terminating connection",
+            "connection is lost",
+            "the connection is closed",
+        )
+    )
 
 
 # --- migrations --------------------------------------------------------------------------------

@@ -226,6 +226,23 @@ def test_a_read_only_store_gives_a_clear_message_at_sign_in(mams_app, monkeypatc
     assert post_sign_in(client, "analyst", "analyst-demo-2026").status_code == 302
 
 
+def test_a_database_server_that_cannot_be_reached_gives_a_clear_message_at_sign_in(mams_app, monkeypatch):
+    client = mams_app.server.test_client()
+    token_page = client.get("/login?lang=en")  # the form (and its token) come before the store fails
+    assert token_page.status_code == 200
+    dead = "postgresql://mams:s3cret-pass@127.0.0.1:1/mams"
+    monkeypatch.setenv("MAMS_OPS_URL", dead)
+    try:
+        response = post_sign_in(client, "analyst", "analyst-demo-2026")
+    finally:
+        ops_store.dispose(ops_store.url())
+    body = response.get_data(as_text=True)
+    assert response.status_code == 503 and "database server cannot be reached" in body
+    assert "s3cret-pass" not in body and "Traceback" not in body
+    monkeypatch.undo()
+    assert post_sign_in(client, "analyst", "analyst-demo-2026").status_code == 302
+
+
 # --- admin writes ----------------------------------------------------------------------------------
 
 

@@ -191,6 +191,8 @@ def test_a_store_of_the_release_before_is_adopted_with_nothing_lost(
     finally:
         con.close()
     assert new == 1
+    tables = set(sa.inspect(ops_store.engine()).get_table_names())
+    assert {"campaigns", "campaign_contacts", "customer_groups"} <= tables  # the revisions after it ran
     users.update_user("old", "analyst", expected_version=0)  # the version column works
     assert users.get_user("old").version == 1
     audit.record("old", "after")
@@ -214,3 +216,20 @@ def test_a_store_with_a_table_that_lacks_a_column_is_refused_not_rewritten(
     con = sqlite3.connect(path)
     assert con.execute("SELECT name FROM sqlite_master WHERE name = 'alembic_version'").fetchone() is None
     con.close()
+
+
+def test_a_database_server_that_cannot_be_reached_is_named_without_its_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dead = "postgresql://mams:s3cret-pass@127.0.0.1:1/mams"  # port 1: connection refused
+    monkeypatch.setenv("MAMS_OPS_URL", dead)
+    try:
+        with pytest.raises(ops_store.StoreUnavailable) as raised:
+            ops_store.connect()
+        with pytest.raises(ops_store.StoreUnavailable):
+            users.get_user("anyone")
+    finally:
+        ops_store.dispose(ops_store.url())
+    message = str(raised.value)
+    assert "127.0.0.1:1/mams" in message and "MAMS_OPS_URL" in message
+    assert "s3cret-pass" not in message
