@@ -159,8 +159,26 @@ def main_channel_expression() -> str:
 
 def build_customer_month(con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date) -> None:
     """``customer_month``: one row per customer per month, opening (or first data) month to close."""
+    con.execute(f"CREATE TABLE customer_month AS {customer_month_query(first, last)}")
+
+
+def customer_month_query(
+    first: dt.date,
+    last: dt.date,
+    *,
+    customers: str = "",
+    overrides: dict[str, str] | None = None,
+    extra: tuple[str, str] = ("", ""),
+) -> str:
+    """The ``SELECT`` of customer_month rows for months ``first`` .. ``last``.
+
+    ``customers`` (SQL over ``customer_id``) limits the customers; ``overrides`` replace column
+    expressions and ``extra`` adds CTEs and joins (the incremental append computes a new month's
+    look-back columns from the stored earlier months instead of windows: :mod:`data.append`).
+    """
     expr = customer_month_expressions()
     assert tuple(expr) == contract.CUSTOMER_MONTH.column_names, "customer_month columns drifted"
+    expr |= overrides or {}
     select = ",\n".join(
         f"CAST({expr[c.name]} AS {c.dtype}) AS {c.name}" for c in contract.CUSTOMER_MONTH.columns
     )
@@ -170,8 +188,11 @@ def build_customer_month(con: duckdb.DuckDBPyConnection, first: dt.date, last: d
         f"sum(x.amount) FILTER (WHERE ch.channel_code = '{code}') AS txn_amount_{code}"
         for code in contract.CHANNEL_CODES
     )
-    con.execute(
-        f"""CREATE TABLE customer_month AS
+    who_c = f"WHERE {customers.format(id='c.customer_id')}" if customers else ""
+    who_h = f"AND {customers.format(id='x.customer_id')}" if customers else ""
+    after = f"DATE '{last}' + INTERVAL 1 MONTH"
+    extra_ctes, extra_joins = extra
+    return f"""
         WITH months AS (
             SELECT CAST(m AS DATE) AS month_date
             FROM generate_series(DATE '{first}', DATE '{last}', INTERVAL 1 MONTH) AS g(m)),
@@ -182,7 +203,8 @@ def build_customer_month(con: duckdb.DuckDBPyConnection, first: dt.date, last: d
             FROM customers c
             JOIN branches b ON b.branch_id = c.home_branch_id
             JOIN months m ON m.month_date >= date_trunc('month', c.open_date)
-                         AND (c.close_date IS NULL OR m.month_date <= date_trunc('month', c.close_date))),
+                         AND (c.close_date IS NULL OR m.month_date <= date_trunc('month', c.close_date))
+            {who_c}),
         h AS (
             SELECT x.month_date, x.customer_id,
                    sum(x.balance) FILTER (WHERE p.balance_type = 'deposit') AS deposit_balance,
@@ -194,6 +216,7 @@ def build_customer_month(con: duckdb.DuckDBPyConnection, first: dt.date, last: d
                    -- (month, customer, product) is the validated key: count(*) is the distinct count.
                    count(*) AS product_count
             FROM holdings x JOIN products p ON p.product_id = x.product_id
+            WHERE x.month_date BETWEEN DATE '{first}' AND DATE '{last}' {who_h}
             GROUP BY x.month_date, x.customer_id),
         t AS (
             SELECT CAST(date_trunc('month', x.txn_at) AS DATE) AS month_date, x.customer_id,
@@ -201,13 +224,14 @@ def build_customer_month(con: duckdb.DuckDBPyConnection, first: dt.date, last: d
                    count(*) FILTER (WHERE ch.channel_type <> '{system}') AS own_txn_count,
                    {per_channel}
             FROM transactions x JOIN channels ch ON ch.channel_id = x.channel_id
-            GROUP BY 1, 2)
+            WHERE x.txn_at >= DATE '{first}' AND x.txn_at < {after} {who_h}
+            GROUP BY 1, 2){extra_ctes}
         SELECT {select}
         FROM s
         LEFT JOIN h ON h.month_date = s.month_date AND h.customer_id = s.customer_id
         LEFT JOIN t ON t.month_date = s.month_date AND t.customer_id = s.customer_id
+        {extra_joins}
         ORDER BY month_date, customer_id"""
-    )
 
 
 def _aum_tier(aum: str) -> str:
@@ -226,28 +250,40 @@ def build_customer_tiers(con: duckdb.DuckDBPyConnection) -> None:
     better decile never hold less: cumulative sums over deciles lie on that subset's own
     Pareto curve.
     """
+    con.execute(f"CREATE TABLE customer_tiers AS {customer_tiers_query()}")
+
+
+def customer_tiers_query(where: str = "", overrides: dict[str, str] | None = None, joins: str = "") -> str:
+    """The ``SELECT`` of customer_tiers rows; ``where`` limits the customer_month rows (``cm``)
+    read, ``overrides`` replace the expressions of the look-back and decile columns and ``joins``
+    adds the relations they read (the incremental append: :mod:`data.append`)."""
     tier = _aum_tier("cm.aum")
-    con.execute(
-        f"""CREATE TABLE customer_tiers AS
+    expr = {
+        "aum_tier_before": "coalesce(lag(x.aum_tier, 1) OVER w, 'none')",
+        "aum_tier_year_before": "coalesce(lag(x.aum_tier, 12) OVER w, 'none')",
+        "aum_decile": "CAST(ntile(10) OVER (PARTITION BY x.month_date ORDER BY x.aum DESC, x.customer_id) "
+        "AS INTEGER)",
+        "contribution_decile": "CAST(ntile(10) OVER (PARTITION BY x.month_date "
+        "ORDER BY x.contribution DESC, x.customer_id) AS INTEGER)",
+    } | (overrides or {})
+    return f"""
         WITH x AS (
             SELECT cm.*, {tier} AS aum_tier,
                    CAST(date_trunc('month', c.open_date) AS DATE) AS open_month,
                    c.city, c.credit_grade
-            FROM customer_month cm JOIN customers c ON c.customer_id = cm.customer_id)
-        SELECT month_date, customer_id, region_id, branch_id, manager_id, gender, age_band,
-               income_band, occupation, tenure_band, city, credit_grade, open_month, aum,
-               contribution, aum_tier,
-               coalesce(lag(aum_tier, 1) OVER w, 'none') AS aum_tier_before,
-               coalesce(lag(aum_tier, 12) OVER w, 'none') AS aum_tier_year_before,
-               CAST(ntile(10) OVER (PARTITION BY month_date ORDER BY aum DESC, customer_id) AS INTEGER)
-                   AS aum_decile,
-               CAST(ntile(10) OVER (PARTITION BY month_date ORDER BY contribution DESC, customer_id)
-                   AS INTEGER) AS contribution_decile,
-               is_churned
-        FROM x
-        WINDOW w AS (PARTITION BY customer_id ORDER BY month_date)
-        ORDER BY month_date, customer_id"""
-    )
+            FROM customer_month cm JOIN customers c ON c.customer_id = cm.customer_id
+            {f"WHERE {where}" if where else ""})
+        SELECT x.month_date, x.customer_id, x.region_id, x.branch_id, x.manager_id, x.gender,
+               x.age_band, x.income_band, x.occupation, x.tenure_band, x.city, x.credit_grade,
+               x.open_month, x.aum, x.contribution, x.aum_tier,
+               {expr["aum_tier_before"]} AS aum_tier_before,
+               {expr["aum_tier_year_before"]} AS aum_tier_year_before,
+               {expr["aum_decile"]} AS aum_decile,
+               {expr["contribution_decile"]} AS contribution_decile,
+               x.is_churned
+        FROM x {joins}
+        WINDOW w AS (PARTITION BY x.customer_id ORDER BY x.month_date)
+        ORDER BY x.month_date, x.customer_id"""
 
 
 def build_transactions_enriched(con: duckdb.DuckDBPyConnection) -> None:
@@ -276,8 +312,12 @@ def build_holdings_enriched(con: duckdb.DuckDBPyConnection) -> None:
     Stored, not a view: joining customer_month for every holdings query costs seconds at 1M
     customers, and drill-through and uncovered queries read it directly.
     """
-    con.execute(
-        """CREATE TABLE holdings_enriched AS
+    con.execute(f"CREATE TABLE holdings_enriched AS {holdings_enriched_query()}")
+
+
+def holdings_enriched_query(where: str = "") -> str:
+    """The ``SELECT`` of holdings_enriched rows, limited by ``where`` (over holdings ``h``)."""
+    return f"""
         SELECT h.month_date, h.customer_id, h.product_id, h.balance, h.avg_daily_balance,
                p.category, p.balance_type, cm.region_id, cm.branch_id, cm.manager_id,
                -- the month's margin on the holding, as customer_month.contribution adds it up
@@ -286,8 +326,8 @@ def build_holdings_enriched(con: duckdb.DuckDBPyConnection) -> None:
         FROM holdings h
         JOIN products p ON p.product_id = h.product_id
         JOIN customer_month cm ON cm.month_date = h.month_date AND cm.customer_id = h.customer_id
+        {f"WHERE {where}" if where else ""}
         ORDER BY h.month_date, cm.region_id, cm.branch_id, h.customer_id, h.product_id"""
-    )
 
 
 def build_product_pairs(con: duckdb.DuckDBPyConnection) -> None:
@@ -309,17 +349,30 @@ def build_product_pairs(con: duckdb.DuckDBPyConnection) -> None:
         r[0] for r in con.execute("SELECT DISTINCT month_date FROM holdings_enriched ORDER BY 1").fetchall()
     ]
     for month in months:
-        con.execute(
-            """INSERT INTO product_pairs
-            SELECT a.month_date, a.region_id, a.branch_id, a.manager_id, a.category, a.product_id,
-                   b.category, b.product_id, count(*)
-            FROM holdings_enriched a
-            JOIN holdings_enriched b ON b.month_date = a.month_date AND b.customer_id = a.customer_id
-            WHERE a.month_date = ? AND b.month_date = ?
-            GROUP BY ALL
-            ORDER BY ALL""",
-            [month, month],
-        )
+        con.execute(f"INSERT INTO product_pairs {product_pairs_query(month)}")
+
+
+def product_pairs_query(month: dt.date | None, where: str = "") -> str:
+    """The ``SELECT`` of one month's product_pairs rows (every month's if ``month`` is None);
+    ``where`` (over the first holding ``a``) limits them to some holders' orgs."""
+    also = f"AND {where}" if where else ""
+    if month is None:
+        return f"""
+        SELECT a.month_date, a.region_id, a.branch_id, a.manager_id, a.category, a.product_id,
+               b.category, b.product_id, count(*)
+        FROM holdings_enriched a
+        JOIN holdings_enriched b ON b.month_date = a.month_date AND b.customer_id = a.customer_id
+        WHERE true {also}
+        GROUP BY ALL
+        ORDER BY ALL"""
+    return f"""
+        SELECT a.month_date, a.region_id, a.branch_id, a.manager_id, a.category, a.product_id,
+               b.category, b.product_id, count(*)
+        FROM holdings_enriched a
+        JOIN holdings_enriched b ON b.month_date = a.month_date AND b.customer_id = a.customer_id
+        WHERE a.month_date = DATE '{month}' AND b.month_date = DATE '{month}' {also}
+        GROUP BY ALL
+        ORDER BY ALL"""
 
 
 def build_campaign_contacts_enriched(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,9 +1,10 @@
 """The importer: validate a bank's files against the contract and build a new warehouse atomically.
 
 ``python -m data.load DIR [--encoding gbk] [--encoding customers.csv=cp1250 ...]`` or
-:func:`load`. Each table is read from ``DIR/<table>.parquet`` or ``DIR/<table>.csv``. A CSV
-file's encoding (UTF-8, UTF-8 with BOM, GBK/GB18030, cp1250, cp1252) and delimiter (comma,
-semicolon, tab, pipe) are detected per file (:mod:`data.sniff`); ``--encoding`` overrides the
+:func:`load`; ``--append DIR`` adds the next month to the current warehouse (:mod:`data.append`).
+Each table is read from ``DIR/<table>.parquet`` or ``DIR/<table>.csv``. A CSV file's encoding
+(UTF-8, UTF-8 with BOM, GBK/GB18030, cp1250, cp1252) and delimiter (comma, semicolon, tab, pipe)
+are detected per file (:mod:`data.sniff`); ``--encoding`` overrides the
 encoding for every file or, as ``FILE=ENCODING``, for one. Files whose names start with ``_``
 are ignored. Optional tables (campaigns, contacts, targets) may be absent: they are built
 empty and named in meta ``not_loaded``. ``DIR/contract_version.txt`` may say which contract
@@ -685,13 +686,26 @@ def main(argv: list[str] | None = None) -> int:
         help="CSV encoding of every file, or FILE=ENCODING for one (repeatable; e.g. customers.csv=gbk). "
         "Default: detected per file (UTF-8, UTF-8 with BOM, GBK/GB18030, cp1250, cp1252)",
     )
+    parser.add_argument(
+        "--append",
+        action="store_true",
+        help="add the next month in DIR to the current warehouse (data.append) instead of a full load",
+    )
     args = parser.parse_args(argv)
     every, per_file = _encoding_args(parser, args.encoding)
     remove_leftovers(log=print)
     try:
-        result = load(args.source_dir, progress=print, encoding=every, encodings=per_file)
+        if args.append:
+            from data import append  # imports this module
+
+            result = append.append(args.source_dir, progress=print, encoding=every, encodings=per_file)
+        else:
+            result = load(args.source_dir, progress=print, encoding=every, encodings=per_file)
     except ValidationFailed as exc:
         print(exc.render(), file=sys.stderr)
+        return 1
+    except ValueError as exc:  # data.append.AppendRefused: no warehouse, or another layout
+        print(str(exc), file=sys.stderr)
         return 1
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)

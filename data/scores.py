@@ -66,6 +66,9 @@ class Publication:
     data_version: str
     run_id: str
     path: Path
+    # set when the scores were carried over by an incremental append: the month (ISO date of its
+    # first day) they were scored on, the one before the warehouse's last month
+    scored_month: str | None = None
 
 
 def _record_path() -> Path:
@@ -191,8 +194,34 @@ def current(data_version: str | None) -> dict[str, Publication]:
     for kind, entry in _read().get(data_version, {}).get("scores", {}).items():
         path = Path(entry["path"])
         if kind in ATTRIBUTES and path.is_file():
-            found[kind] = Publication(kind, data_version, entry["run_id"], path)
+            found[kind] = Publication(kind, data_version, entry["run_id"], path, entry.get("scored_month"))
     return found
+
+
+def carry_forward(from_version: str, to_version: str, scored_month: str) -> dict[str, Publication]:
+    """After an incremental append (``data.append``): publish ``from_version``'s scores for
+    ``to_version`` too, marked as scored on ``scored_month`` (the previous last month; a score
+    already carried keeps its older month). Customers the append added have no score. Their
+    rollups are not carried (they lack the new month): queries by score read the base tables
+    until the models run again. Returns what was carried."""
+    with _publishing():
+        record = dict(_read())
+        scores = record.get(from_version, {}).get("scores", {})
+        carried = {
+            kind: {**entry, "scored_month": entry.get("scored_month") or scored_month}
+            for kind, entry in scores.items()
+            if kind in ATTRIBUTES and Path(entry["path"]).is_file()
+        }
+        if not carried:
+            return {}
+        record.pop(to_version, None)
+        record[to_version] = {"scores": carried, "rollups": {}}
+        record = dict(list(record.items())[-KEEP_VERSIONS:])
+        target = _record_path()
+        tmp = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+        os.replace(tmp, target)
+    return current(to_version)
 
 
 def rollup_file(data_version: str | None, rollup: rollups.Rollup) -> Path | None:

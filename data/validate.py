@@ -146,10 +146,12 @@ def _collect(
 ) -> None:
     """Run ``sql`` (yielding ``_row`` and ``v``) and add one problem per row, formatting ``message``.
 
-    ``message`` may use ``{v}`` (the offending value).
+    ``message`` may use ``{v}`` (the offending value). Rows without a ``_row`` (the current
+    warehouse's rows an append is checked against: :mod:`data.append`) are not reported.
     """
     rows = con.execute(
-        f"SELECT _row, CAST(v AS VARCHAR), count(*) OVER () FROM ({sql}) ORDER BY _row LIMIT {MAX_PER_CHECK}"
+        f"SELECT _row, CAST(v AS VARCHAR), count(*) OVER () FROM ({sql}) WHERE _row IS NOT NULL "
+        f"ORDER BY _row LIMIT {MAX_PER_CHECK}"
     ).fetchall()
     if not rows:
         return
