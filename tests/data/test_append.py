@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from data import append, contract, generator, load, scores, warehouse
+from benchmarks.append_bench import split_last_month
+from data import append, generator, load, scores, warehouse
 from tests.data._mini import mini_tables, write_csv, write_parquet
 
 # meta facts that name the build, not the data
@@ -21,59 +22,6 @@ BUILD_FACTS = ("data_version", "built_at", "source", "extract_version")
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MAMS_HOME", str(tmp_path / "home"))
     return tmp_path / "home"
-
-
-def split_last_month(full: Path, base: Path, month_dir: Path, changed: int | None = None) -> dt.date:
-    """Split the Parquet extract ``full`` into ``base`` (every month but the last, as the bank
-    would have sent it then) and ``month_dir`` (the last month, new and changed customers, the
-    month's campaigns, contacts and targets). ``changed``: a customer whose income band and
-    home branch were different in ``base`` (the append changes them). Returns the last month."""
-    base.mkdir(parents=True)
-    month_dir.mkdir(parents=True)
-    con = duckdb.connect()
-    for table in contract.SOURCE_TABLES:
-        con.execute(
-            f"CREATE VIEW f_{table.name} AS SELECT * FROM read_parquet('{full / table.name}.parquet')"
-        )
-    (month,) = con.execute("SELECT max(month_date) FROM f_holdings").fetchone()
-    m = f"DATE '{month}'"
-    change = changed if changed is not None else -1
-    other = con.execute(
-        "SELECT b.branch_id, m.manager_id FROM f_branches b JOIN f_managers m USING (branch_id) "
-        f"WHERE b.branch_id <> (SELECT coalesce(max(home_branch_id), -1) FROM f_customers "
-        f"WHERE customer_id = {change}) ORDER BY 1, 2 LIMIT 1"
-    ).fetchone()
-    base_sql = {
-        "customers": f"""SELECT * REPLACE (
-                CASE WHEN close_date >= {m} THEN NULL ELSE close_date END AS close_date,
-                CASE WHEN close_date >= {m} THEN 'active' ELSE status END AS status,
-                CASE WHEN customer_id = {change} AND income_band = 'high' THEN 'low'
-                     WHEN customer_id = {change} THEN 'high' ELSE income_band END AS income_band,
-                CASE WHEN customer_id = {change} THEN {other[0]} ELSE home_branch_id END AS home_branch_id,
-                CASE WHEN customer_id = {change} THEN {other[1]} ELSE manager_id END AS manager_id)
-            FROM f_customers WHERE open_date < {m}""",
-        "transactions": f"SELECT * FROM f_transactions WHERE txn_at < {m}",
-        "holdings": f"SELECT * FROM f_holdings WHERE month_date < {m}",
-        "campaigns": f"SELECT * FROM f_campaigns WHERE start_date < {m}",
-        "campaign_contacts": f"""SELECT * FROM f_campaign_contacts WHERE campaign_id IN (
-                SELECT campaign_id FROM f_campaigns WHERE start_date < {m})
-            AND coalesce(contacted_date, DATE '1900-01-01') < {m}
-            AND coalesce(response_date, DATE '1900-01-01') < {m}""",
-        "branch_targets": f"SELECT * FROM f_branch_targets WHERE month_date < {m}",
-        "manager_targets": f"SELECT * FROM f_manager_targets WHERE month_date < {m}",
-    }
-    for table in contract.SOURCE_TABLES:
-        t = table.name
-        con.execute(f"COPY ({base_sql.get(t, f'SELECT * FROM f_{t}')}) TO '{base / t}.parquet'")
-        if t in ("transactions", "holdings"):
-            extra = f"SELECT * FROM f_{t} EXCEPT ALL SELECT * FROM read_parquet('{base / t}.parquet')"
-        elif t in base_sql:  # what is new or different since the base extract
-            extra = f"SELECT * FROM f_{t} EXCEPT SELECT * FROM read_parquet('{base / t}.parquet')"
-        else:
-            continue  # reference tables did not change
-        con.execute(f"COPY ({extra}) TO '{month_dir / t}.parquet'")
-    con.close()
-    return month
 
 
 def assert_same_warehouse(a: Path, b: Path) -> None:
