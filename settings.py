@@ -56,6 +56,15 @@ class Settings(BaseSettings):
     duckdb_memory: str = _env(
         "MAMS_DUCKDB_MEMORY", "4GB", "DuckDB memory limit per process.", pattern=_DUCKDB_SIZE
     )
+    load_threads: int = _env(
+        "MAMS_LOAD_THREADS", 2, "DuckDB threads of an import (`python -m data.load`).", ge=1
+    )
+    load_memory: str = _env(
+        "MAMS_LOAD_MEMORY",
+        "6GB",
+        "DuckDB memory limit of an import; above it, work spills to `<home>/` work folders on disk.",
+        pattern=_DUCKDB_SIZE,
+    )
     spark_master: str = _env(
         "MAMS_SPARK_MASTER", "local[2]", "Spark master URL (with `MAMS_ENGINE=spark`).", min_length=1
     )

@@ -77,7 +77,7 @@ def split_last_month(full: Path, base: Path, month_dir: Path, changed: int | Non
 
 
 def _timed(step: str, home: Path, work) -> float:
-    os.environ["MAMS_HOME"] = str(home)
+    os.environ.update(MAMS_HOME=str(home))  # each step in its own home
     t0 = time.perf_counter()
     work()
     seconds = time.perf_counter() - t0

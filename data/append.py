@@ -50,8 +50,6 @@ import duckdb
 
 from data import contract, derive, layout, paths, rollups, warehouse
 from data.load import (
-    LOAD_MEMORY_LIMIT,
-    LOAD_THREADS,
     LoadResult,
     Progress,
     ValidationFailed,
@@ -65,6 +63,7 @@ from data.load import (
     _sql_path,
     _stage_table,
     find_sources,
+    load_config,
     new_version,
 )
 from data.validate import Problem, Report, StagedTable, _collect, validate
@@ -164,7 +163,7 @@ def _build(
     encodings: dict[str, str],
     say: Progress,
 ) -> tuple[dict[str, int], list[str]]:
-    con = duckdb.connect(str(tmp), config=warehouse.connect_config(LOAD_THREADS, LOAD_MEMORY_LIMIT))
+    con = duckdb.connect(str(tmp), config=load_config())
     try:
         con.execute(f"SET temp_directory = {_sql_path(work_dir / 'spill')}")
         main_db = _q(con.execute("SELECT current_database()").fetchone()[0])

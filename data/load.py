@@ -39,11 +39,10 @@ import duckdb
 
 from data import contract, derive, layout, paths, sniff, warehouse
 from data.validate import Problem, Report, StagedTable, validate
+from settings import get_settings
 
 KEEP_FILES = 3  # the current warehouse and the two before it (readers may still hold them)
 CHUNK_CHARS = 1 << 20
-LOAD_MEMORY_LIMIT = "6GB"
-LOAD_THREADS = 2
 
 Progress = Callable[[str], None]
 
@@ -451,6 +450,13 @@ def _load_lock(wdir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def load_config() -> dict[str, object]:
+    """DuckDB's configuration for an import: the settings' threads and memory limit
+    (MAMS_LOAD_THREADS, MAMS_LOAD_MEMORY); past the limit, DuckDB spills to the work folder."""
+    settings = get_settings()
+    return warehouse.connect_config(settings.load_threads, settings.load_memory)
+
+
 def load(
     source_dir: Path | str,
     progress: Progress | None = None,
@@ -518,7 +524,7 @@ def _build(
     say: Progress,
 ) -> tuple[dict[str, int], list[str]]:
     """Stage and validate into ``staging``, then build the warehouse in ``tmp``."""
-    con = duckdb.connect(str(tmp), config=warehouse.connect_config(LOAD_THREADS, LOAD_MEMORY_LIMIT))
+    con = duckdb.connect(str(tmp), config=load_config())
     try:
         con.execute(f"SET temp_directory = {_sql_path(work_dir / 'spill')}")
         main_db = con.execute("SELECT current_database()").fetchone()[0]

@@ -35,6 +35,7 @@ def test_defaults(clean_env):
     assert (s.host, s.port, s.models_at_start) == ("127.0.0.1", 8050, True)
     assert (s.currency_code, s.currency_symbol, s.currency_cjk_units) == ("CNY", "¥", True)
     assert s.proxy_hops == 0
+    assert (s.load_threads, s.load_memory) == (2, "6GB")
 
 
 def test_environment_overrides_and_changes_are_seen_at_once(clean_env, tmp_path):
@@ -47,6 +48,8 @@ def test_environment_overrides_and_changes_are_seen_at_once(clean_env, tmp_path)
         "MAMS_ENGINE": "spark",
         "MAMS_DUCKDB_THREADS": "4",
         "MAMS_DUCKDB_MEMORY": "1.5GiB",
+        "MAMS_LOAD_THREADS": "1",
+        "MAMS_LOAD_MEMORY": "3GB",
         "MAMS_SPARK_MASTER": "spark://head:7077",
         "MAMS_SPARK_MEMORY": "512m",
         "MAMS_MODELS_AT_START": "0",
