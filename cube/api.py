@@ -158,6 +158,12 @@ def scored(member: str) -> bool:
     return kind is None or kind in scores.current(connection.warehouse_version())
 
 
+def data_version() -> str | None:
+    """The version of everything a view shows (warehouse, or the pinned one, plus the published
+    scores and segment names); None when it cannot be named (nothing may be cached then)."""
+    return connection.data_version()
+
+
 def execute(query: Query, scope: Scope, lang: str = "en", use_cache: bool = True) -> Result:
     """Run ``query`` under ``scope`` and return its result (cached by query+scope+data version).
 

@@ -31,6 +31,7 @@ from cube.views.options import months
 from cube.views.state import ORG_LEVELS, ViewState
 from pages._frame import register_chart, view_state
 from pages._session import current_lang, current_scope, require_user
+from pages._view_cache import cached_view
 
 dash.register_page(__name__, path="/branches", name="Branches", order=4, nav_key="branches")
 
@@ -297,8 +298,10 @@ def _crumbs(state: ViewState, lang: str):
     return breadcrumb(items, Ids.crumbs)
 
 
+@cached_view("branches")
 def layout(**params):
-    """Rendered per request from the URL, under the signed-in user's scope."""
+    """Rendered per request from the URL, under the signed-in user's scope (cached per state,
+    role, scope, language and data version: pages/_view_cache.py)."""
     user = require_user()
     lang = current_lang()
     state = view_state(params)

@@ -29,6 +29,7 @@ from cube.views.options import months
 from cube.views.state import ViewState
 from pages._frame import register_chart, state_of, view_state
 from pages._session import current_lang, current_scope, require_user
+from pages._view_cache import cached_view
 
 dash.register_page(__name__, path="/channels", name="Channels", order=3, nav_key="channels")
 
@@ -366,6 +367,7 @@ def _anomaly_section(state: ViewState, lang: str):
 # --- the page ---------------------------------------------------------------------------------
 
 
+@cached_view("channels")
 def layout(**params):
     """Rendered per request from the URL, under the signed-in user's scope."""
     require_user()

@@ -29,6 +29,7 @@ from cube.views import overview as view
 from cube.views.state import ViewState
 from pages._frame import register_chart, state_of, view_state
 from pages._session import current_lang, current_scope, require_user
+from pages._view_cache import cached_view
 
 dash.register_page(__name__, path="/", name="Overview", order=0, nav_key="overview")
 
@@ -372,6 +373,7 @@ def _subtitle(state: ViewState, months: list[str], lang: str) -> str:
     return t("overview.subtitle", lang, period=state.period, other=state.comparison(months) or "-")
 
 
+@cached_view("overview")
 def layout(**params):
     """Rendered per request from the URL, under the signed-in user's scope."""
     require_user()

@@ -30,6 +30,7 @@ from cube.views import products as view
 from cube.views.state import ViewState
 from pages._frame import register_chart, state_of, view_state
 from pages._session import current_lang, current_scope, require_user
+from pages._view_cache import cached_view
 
 dash.register_page(__name__, path="/products", name="Products", order=2, nav_key="products")
 
@@ -454,6 +455,7 @@ def _crumbs(state: ViewState, lang: str):
     return breadcrumb(items, Ids.crumbs)
 
 
+@cached_view("products")
 def layout(**params):
     """Rendered per request from the URL, under the signed-in user's scope."""
     user = require_user()
