@@ -31,6 +31,10 @@ install-test: install
 		echo "Installing Debian's postgresql (the operational store's tests also run on PostgreSQL)..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
 	fi
+	@if ! command -v redis-server >/dev/null; then \
+		echo "Installing Debian's redis-server (the several-machine tests: cache, Celery jobs, two web nodes)..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; \
+	fi
 
 run: install install-export
 	$(PYTHON) app.py

@@ -311,8 +311,11 @@ def serve_layout():
 def create_app() -> dash.Dash:
     """The Dash app; reads MAMS_HOME (through data.paths) now, not at import of its parts."""
     _start_checks()
-    # a jobs folder that cannot be written: the app serves, background jobs say they cannot run
-    jobs = jobs_manager.manager(lambda: diskcache.Cache(str(paths.jobs_cache_dir())))
+    if get_settings().jobs_backend == "celery":  # several machines: workers take jobs from Redis
+        jobs = jobs_manager.celery_manager()
+    else:
+        # a jobs folder that cannot be written: the app serves, background jobs say they cannot run
+        jobs = jobs_manager.manager(lambda: diskcache.Cache(str(paths.jobs_cache_dir())))
     app = dash.Dash(
         __name__,
         use_pages=True,
@@ -338,6 +341,16 @@ def _start_checks() -> None:
         ops_store.check_writable()
     except ops_store.StoreUnwritable as exc:
         _log.error("%s", exc)
+    settings = get_settings()
+    if settings.secret_key is None and settings.redis_url:
+        # a key generated per node: a session signed on one node is refused by the others,
+        # and a worker cannot read the job tickets the web nodes sign
+        _log.warning(
+            "MAMS_REDIS_URL is set (several nodes) but MAMS_SECRET_KEY is not: each node uses its "
+            "own generated key, so sessions and job tickets only work on the node that made them "
+            "(unless they share %s). Set the same MAMS_SECRET_KEY on every web node and worker.",
+            paths.home_path() / "secret_key",
+        )
 
 
 def prepare_demo(log=print) -> None:

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent
@@ -42,6 +42,31 @@ class Settings(BaseSettings):
         None,
         "The operational store's database: unset, a SQLite file `<home>/ops.sqlite`; "
         "`postgresql://user:password@host:5432/db` a PostgreSQL database.",
+    )
+    shared_dir: Path | None = _env(
+        "MAMS_SHARED_DIR",
+        None,
+        "Folder every node reads (warehouse files, model outputs, published scores and rollups, "
+        "made exports); unset: the home folder.",
+    )
+    redis_url: str | None = _env(
+        "MAMS_REDIS_URL",
+        None,
+        "Redis for several nodes (`redis://host:6379/0`): the result cache, and the background "
+        "jobs' broker and result store.",
+        pattern=r"^(redis|rediss|unix)://",
+    )
+    jobs: Literal["diskcache", "celery"] | None = _env(
+        "MAMS_JOBS",
+        None,
+        "Background jobs: `diskcache` (processes on this machine) or `celery` (workers on "
+        "MAMS_REDIS_URL); unset: `celery` when MAMS_REDIS_URL is set, else `diskcache`.",
+    )
+    cache: Literal["disk", "redis"] | None = _env(
+        "MAMS_CACHE",
+        None,
+        "The result cache: `disk` (`<home>/cache`) or `redis` (MAMS_REDIS_URL); unset: `redis` "
+        "when MAMS_REDIS_URL is set, else `disk`.",
     )
     https: bool = _env("MAMS_HTTPS", False, "`1` behind TLS: session cookies are marked Secure.")
     proxy_hops: int = _env(
@@ -88,6 +113,24 @@ class Settings(BaseSettings):
     host: str = _env("HOST", "127.0.0.1", "Address `python app.py` listens on.", min_length=1)
     port: int = _env("PORT", 8050, "Port `python app.py` serves on.", ge=1, le=65535)
 
+    @property
+    def jobs_backend(self) -> Literal["diskcache", "celery"]:
+        """Where background jobs run: MAMS_JOBS, else derived from MAMS_REDIS_URL."""
+        return self.jobs or ("celery" if self.redis_url else "diskcache")
+
+    @property
+    def cache_backend(self) -> Literal["disk", "redis"]:
+        """Where the result cache lives: MAMS_CACHE, else derived from MAMS_REDIS_URL."""
+        return self.cache or ("redis" if self.redis_url else "disk")
+
+    @model_validator(mode="after")
+    def _redis_when_asked_for(self) -> Settings:
+        # a backend on Redis without a Redis to use: said at start, naming the variable
+        for name, value in (("MAMS_JOBS", self.jobs), ("MAMS_CACHE", self.cache)):
+            if value in ("celery", "redis") and not self.redis_url:
+                raise ValueError(f"{name}={value} needs MAMS_REDIS_URL (redis://host:6379/0)")
+        return self
+
 
 class SettingsError(ValueError):
     """A setting's environment variable holds a value that cannot be used."""
@@ -120,7 +163,10 @@ def get_settings() -> Settings:
 def _explain(exc: ValidationError) -> str:
     lines = []
     for error in exc.errors():
-        name = str(error["loc"][0]) if error["loc"] else "?"
+        if not error["loc"]:  # a check across settings: its message names the variables
+            lines.append(str(error["msg"]).removeprefix("Value error, "))
+            continue
+        name = str(error["loc"][0])
         name = env_name(name) if name in Settings.model_fields else name  # errors name the alias
         lines.append(f"{name}={os.environ.get(name)!r}: {error['msg']}")
     return "Bad setting in the environment (see README, Settings):\n  " + "\n  ".join(lines)

@@ -2,6 +2,13 @@
 
 Everything lives under one home folder: ``$MAMS_HOME`` if set, else ``var/`` beside the code.
 Tests point ``MAMS_HOME`` at a temporary folder, so they never touch a user's data.
+
+What every node of a several-machine setup must see alike (the warehouse files, model run
+outputs with the published scores and rollups, made exports) lives under the *shared* folder,
+``$MAMS_SHARED_DIR``: by default the home folder itself, so one machine notices no difference.
+What stays per node: the ops store's SQLite file (PostgreSQL by URL for several nodes), the
+result cache and the background-job folder (Redis for several nodes), the generated secret key
+(``MAMS_SECRET_KEY`` for several nodes) and logs.
 """
 
 from __future__ import annotations
@@ -36,9 +43,21 @@ def _existing(path: Path) -> Path:
     return path
 
 
+def shared() -> Path:
+    """The folder every node reads alike (``$MAMS_SHARED_DIR``, else the home folder), created
+    on first use."""
+    return _existing(shared_path())
+
+
+def shared_path() -> Path:
+    """The shared folder's path, without creating it."""
+    folder = get_settings().shared_dir
+    return home_path() if folder is None else _resolved(folder)
+
+
 def warehouse_dir() -> Path:
-    """Folder of versioned warehouse files and the CURRENT pointer."""
-    return _sub("warehouse")
+    """Folder of versioned warehouse files and the CURRENT pointer (shared by every node)."""
+    return _shared_sub("warehouse")
 
 
 def ops_db_path() -> Path:
@@ -57,23 +76,29 @@ def jobs_cache_dir() -> Path:
 
 
 def mining_dir() -> Path:
-    """Versioned Parquet outputs of mining runs."""
-    return _sub("mining")
+    """Versioned Parquet outputs of mining runs, the published scores and their rollups
+    (shared by every node and by Spark's executors)."""
+    return _shared_sub("mining")
 
 
 def demo_source_dir() -> Path:
-    """Where the demo generator writes its Parquet before it is loaded."""
-    return _sub("demo_source")
+    """Where the demo generator writes its Parquet before it is loaded (shared: the node that
+    rebuilds the demo warehouse after an upgrade reads it)."""
+    return _shared_sub("demo_source")
 
 
-def _sub(name: str, private: bool = False) -> Path:
-    """``home()/name``, created if missing; ``private`` folders are kept 0700.
+def _sub(name: str, private: bool = False, base: Path | None = None) -> Path:
+    """``home()/name`` (or ``base/name``), created if missing; ``private`` folders are kept 0700.
 
     Raises OSError (PermissionError, a full disk, a regular file in the way) when the folder
     cannot be made or made private; callers that can work without it (the result cache, the
     background-job manager) catch it and degrade.
     """
-    path = _existing(home() / name)
+    path = _existing((home() if base is None else base) / name)
     if private and path.stat().st_mode & 0o777 != 0o700:  # a stat, not a chmod, on every call
         path.chmod(0o700)
     return path
+
+
+def _shared_sub(name: str, private: bool = False) -> Path:
+    return _sub(name, private, base=shared())

@@ -11,6 +11,9 @@ segment, by value tier), so that segment queries are as fast as the other custom
 
 The record is one small JSON file (``published.json`` in the mining folder), replaced
 atomically; readers cache it by modification time, so checking it costs a ``stat`` per query.
+It names files relative to the mining folder, which is in the shared folder
+(``MAMS_SHARED_DIR``): every node, and Spark's executors, read the same files, wherever each
+mounts the shared storage. (Records written before held absolute paths; those still work.)
 """
 
 from __future__ import annotations
@@ -75,6 +78,21 @@ def _record_path() -> Path:
     return paths.mining_dir() / "published.json"
 
 
+def _stored(path: Path | str) -> str:
+    """How the record names a file: relative to the mining folder when it is inside it."""
+    path, base = Path(path), paths.mining_dir()
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _located(name: str) -> Path:
+    """The file a record entry names (relative to this node's mining folder, or absolute)."""
+    path = Path(name)
+    return path if path.is_absolute() else paths.mining_dir() / path
+
+
 _lock = threading.Lock()
 _cache: dict[str, object] = {"stamp": None, "record": {}}
 
@@ -125,7 +143,7 @@ def build_rollups(
             own = published[kind].path
             out = own.with_name(f"{own.stem}.{rollup.name}.parquet")
             cur.sql(derive.rollup_select(rollup, source, types)).write_parquet(str(out))
-            built[rollup.name] = {"path": str(out), "inputs": {k: published[k].run_id for k in kinds}}
+            built[rollup.name] = {"path": _stored(out), "inputs": {k: published[k].run_id for k in kinds}}
     finally:
         cur.close()
     return built
@@ -173,7 +191,7 @@ def _publish(publication: Publication, con: duckdb.DuckDBPyConnection | None) ->
     entry = {
         "scores": {
             **entry.get("scores", {}),
-            kind: {"run_id": publication.run_id, "path": str(publication.path)},
+            kind: {"run_id": publication.run_id, "path": _stored(publication.path)},
         },
         "rollups": {**entry.get("rollups", {}), **built},
     }
@@ -192,7 +210,7 @@ def current(data_version: str | None) -> dict[str, Publication]:
         return {}
     found = {}
     for kind, entry in _read().get(data_version, {}).get("scores", {}).items():
-        path = Path(entry["path"])
+        path = _located(entry["path"])
         if kind in ATTRIBUTES and path.is_file():
             found[kind] = Publication(kind, data_version, entry["run_id"], path, entry.get("scored_month"))
     return found
@@ -232,7 +250,7 @@ def rollup_file(data_version: str | None, rollup: rollups.Rollup) -> Path | None
         return None
     pubs = current(data_version)
     inputs = {k: (pubs[k].run_id if k in pubs else None) for k in rollup.published_by or ()}
-    path = Path(entry["path"])
+    path = _located(entry["path"])
     return path if entry["inputs"] == inputs and path.is_file() else None
 
 

@@ -67,7 +67,9 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
 
 def exports_dir() -> Path:
     """Private folder of made files, one random sub-folder each; files older than a day go."""
-    folder = Path(get_settings().home).resolve() / "exports"
+    # in the shared folder: a worker node makes the file, any web node hands it out
+    settings = get_settings()
+    folder = Path(settings.shared_dir or settings.home).resolve() / "exports"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     folder.chmod(0o700)
     cutoff = time.time() - FILE_MAX_AGE

@@ -1,22 +1,32 @@
 """The background-job manager, and what a background callback says when it cannot have one.
 
-Dash's diskcache manager keeps job results in a folder (``data.paths.jobs_cache_dir``). If that
-folder cannot be written (wrong owner, read-only files, a full disk) the app still starts and
-serves: :func:`manager` then returns a manager that refuses every job, and :func:`on_error`
-(the app's callback error handler) turns the refusal into a message in the callback's output
-instead of a 500. Every other callback error is re-raised unchanged.
+One machine (the default): Dash's diskcache manager runs each job in a process of this machine
+and keeps results in a folder (``data.paths.jobs_cache_dir``). If that folder cannot be written
+(wrong owner, read-only files, a full disk) the app still starts and serves: :func:`manager` then
+returns a manager that refuses every job, and :func:`on_error` (the app's callback error
+handler) turns the refusal into a message in the callback's output instead of a 500. Every other
+callback error is re-raised unchanged.
+
+Several machines (``MAMS_JOBS=celery``, the default with ``MAMS_REDIS_URL``): Dash's Celery
+manager (:func:`celery_manager`) sends each job to Redis for a Celery worker on any machine
+(``pages._celery``); a Redis that is down or does not answer becomes the same refusal, job by
+job, and jobs work again as soon as Redis does (no restart).
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import dash
 import dash_bootstrap_components as dbc
 import diskcache
-from dash import DiskcacheManager
+from dash import CeleryManager, DiskcacheManager
 from dash.background_callback.managers import BaseBackgroundCallbackManager
+from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
 
 from components.i18n import t
 from pages._session import current_lang
@@ -24,6 +34,9 @@ from pages._session import current_lang
 log = logging.getLogger(__name__)
 # What a jobs folder that cannot be written raises (the OS, diskcache's SQLite index, its lock)
 FAULTS = (OSError, sqlite3.Error, diskcache.Timeout)
+# What a Redis that is down, full or unreachable raises: kombu when sending a job (after its
+# short retry policy), redis-py when reading progress and results
+REDIS_FAULTS = (OSError, OperationalError, RedisError)
 
 
 class JobsUnavailable(RuntimeError):
@@ -57,6 +70,61 @@ class GuardedJobs(DiskcacheManager):
             return super().get_updated_props(key)
         except FAULTS as exc:
             raise _unavailable(exc) from exc
+
+
+def _is_redis_fault(exc: BaseException) -> bool:
+    # Celery's result store gives up reconnecting with a plain RuntimeError
+    return isinstance(exc, REDIS_FAULTS) or (type(exc) is RuntimeError and "Celery result store" in str(exc))
+
+
+@contextmanager
+def _redis_guard() -> Iterator[None]:
+    """Redis faults become :class:`JobsUnavailable`; anything else goes through unchanged."""
+    try:
+        yield
+    except Exception as exc:
+        if not _is_redis_fault(exc):
+            raise
+        raise _unavailable(exc, "Redis") from exc
+
+
+class GuardedCeleryJobs(CeleryManager):
+    """Dash's Celery manager, whose Redis faults become :class:`JobsUnavailable` (a message in
+    the page, by :func:`on_error`) instead of a 500; stopping a job is best effort."""
+
+    def call_job_fn(self, key, job_fn, args, context):
+        with _redis_guard():
+            return super().call_job_fn(key, job_fn, args, context)
+
+    def get_progress(self, key):
+        with _redis_guard():
+            return super().get_progress(key)
+
+    def result_ready(self, key):
+        with _redis_guard():
+            return super().result_ready(key)
+
+    def get_result(self, key, job):
+        with _redis_guard():
+            return super().get_result(key, job)
+
+    def get_updated_props(self, key):
+        with _redis_guard():
+            return super().get_updated_props(key)
+
+    def job_running(self, job):
+        with _redis_guard():
+            return super().job_running(job)
+
+    def terminate_job(self, job):
+        try:
+            return super().terminate_job(job)
+        except Exception as exc:
+            if not _is_redis_fault(exc):
+                raise
+            # the run list still records the cancel (ops store); the run stops at its next step
+            log.warning("Could not stop background job %s: Redis is unavailable (%s)", job, exc)
+            return None
 
 
 class UnavailableJobs(BaseBackgroundCallbackManager):
@@ -97,8 +165,8 @@ class UnavailableJobs(BaseBackgroundCallbackManager):
         return None
 
 
-def _unavailable(exc: BaseException) -> JobsUnavailable:
-    log.warning("Background jobs unavailable: the job folder cannot be used (%s)", exc)
+def _unavailable(exc: BaseException, what: str = "the job folder") -> JobsUnavailable:
+    log.warning("Background jobs unavailable: %s cannot be used (%s)", what, exc)
     return JobsUnavailable(str(exc))
 
 
@@ -121,6 +189,15 @@ def manager(open_cache, folder_name: str = "jobs") -> BaseBackgroundCallbackMana
             exc,
         )
         return UnavailableJobs(str(exc))
+
+
+def celery_manager() -> BaseBackgroundCallbackManager:
+    """Dash's Celery manager over ``pages._celery.celery_app`` (Redis as broker and result
+    store). Nothing is asked of Redis here: a Redis down at start refuses jobs one by one until
+    it is back."""
+    from pages._celery import celery_app  # only a node configured for Celery imports celery's app
+
+    return GuardedCeleryJobs(celery_app)
 
 
 def on_error(err: Exception):

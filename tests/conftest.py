@@ -121,6 +121,16 @@ def postgres_server():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def redis_server():
+    """A throwaway Redis for this test session (tests/redis_server.py)."""
+    from tests.redis_server import Server
+
+    server = Server()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def ops_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
     """Run the test on the SQLite store (the default) and on an empty PostgreSQL database

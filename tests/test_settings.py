@@ -59,6 +59,10 @@ def test_environment_overrides_and_changes_are_seen_at_once(clean_env, tmp_path)
         "HOST": "0.0.0.0",
         "PORT": "9000",
         "MAMS_OPS_URL": "postgresql://mams@db:5432/ops",
+        "MAMS_SHARED_DIR": str(tmp_path / "shared"),
+        "MAMS_REDIS_URL": "redis://:pw@cache:6379/0",
+        "MAMS_JOBS": "diskcache",
+        "MAMS_CACHE": "redis",
     }
     assert set(values) == set(ENV_NAMES)  # a new setting gets a line here
     for name, value in values.items():
@@ -69,12 +73,38 @@ def test_environment_overrides_and_changes_are_seen_at_once(clean_env, tmp_path)
     assert (s.spark_master, s.spark_memory, s.host, s.port) == ("spark://head:7077", "512m", "0.0.0.0", 9000)
     assert s.models_at_start is False and s.proxy_hops == 1
     assert s.ops_url == "postgresql://mams@db:5432/ops"
+    assert (s.shared_dir, s.redis_url) == (tmp_path / "shared", "redis://:pw@cache:6379/0")
+    assert (s.jobs_backend, s.cache_backend) == ("diskcache", "redis")
     assert (s.currency_code, s.currency_symbol, s.currency_cjk_units) == ("EUR", "€", False)
     assert "k" * 32 not in repr(s)  # the key never lands in a log line
     clean_env.setenv("MAMS_HOME", str(tmp_path / "other"))
     from data import paths
 
     assert paths.home() == tmp_path / "other"
+
+
+def test_jobs_and_cache_follow_redis_unless_chosen(clean_env, tmp_path):
+    s = get_settings()
+    assert (s.jobs_backend, s.cache_backend, s.shared_dir) == ("diskcache", "disk", None)
+    from data import paths
+
+    clean_env.setenv("MAMS_HOME", str(tmp_path / "home"))
+    assert paths.shared() == paths.home() and paths.mining_dir() == tmp_path / "home" / "mining"
+    clean_env.setenv("MAMS_SHARED_DIR", str(tmp_path / "nfs"))
+    assert paths.warehouse_dir() == tmp_path / "nfs" / "warehouse"
+    assert paths.mining_dir() == tmp_path / "nfs" / "mining"
+    assert paths.cache_dir() == tmp_path / "home" / "cache"  # per node
+    clean_env.setenv("MAMS_REDIS_URL", "redis://cache:6379/0")
+    assert (get_settings().jobs_backend, get_settings().cache_backend) == ("celery", "redis")
+    clean_env.setenv("MAMS_CACHE", "disk")
+    assert (get_settings().jobs_backend, get_settings().cache_backend) == ("celery", "disk")
+
+
+@pytest.mark.parametrize("name", ["MAMS_JOBS=celery", "MAMS_CACHE=redis"])
+def test_redis_backends_need_a_redis_url(clean_env, name):
+    clean_env.setenv(*name.split("="))
+    with pytest.raises(SettingsError, match=rf"{name} needs MAMS_REDIS_URL"):
+        get_settings()
 
 
 def test_empty_variable_counts_as_unset(clean_env):
@@ -96,6 +126,8 @@ def test_empty_variable_counts_as_unset(clean_env):
         ("MAMS_CURRENCY_CODE", "euro"),
         ("PORT", "99999"),
         ("PORT", "http"),
+        ("MAMS_REDIS_URL", "cache:6379"),
+        ("MAMS_JOBS", "rq"),
     ],
 )
 def test_bad_value_names_the_variable(clean_env, name, value):
