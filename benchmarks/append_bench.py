@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -76,23 +76,27 @@ def split_last_month(full: Path, base: Path, month_dir: Path, changed: int | Non
     return month
 
 
-def _timed(step: str, home: Path, work) -> float:
-    os.environ.update(MAMS_HOME=str(home))  # each step in its own home
+def _timed(step: str, home: Path, code: str) -> float:
+    """Run ``code`` in a child process with MAMS_HOME=home; print its seconds and peak RSS (its
+    own, from wait4: the parent's splitting does not count)."""
+    env = {**os.environ, "MAMS_HOME": str(home)}
     t0 = time.perf_counter()
-    work()
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, cwd=Path(__file__).resolve().parent.parent
+    )
+    _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - t0
-    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+    if status != 0:
+        raise SystemExit(f"{step} failed (status {status})")
+    peak_gb = usage.ru_maxrss / 1024 / 1024
     print(
-        json.dumps({"step": step, "seconds": round(seconds, 1), "peak_rss_gb_so_far": round(peak_gb, 2)}),
-        flush=True,
+        json.dumps({"step": step, "seconds": round(seconds, 1), "peak_rss_gb": round(peak_gb, 2)}), flush=True
     )
     return seconds
 
 
 def main(argv: list[str]) -> None:
-    from data import append, load
-
-    source, work = Path(argv[0]), Path(argv[1])
+    source, work = Path(argv[0]).resolve(), Path(argv[1]).resolve()
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     month = split_last_month(source, work / "base", work / "month")
@@ -100,9 +104,15 @@ def main(argv: list[str]) -> None:
         json.dumps({"step": "split", "month": str(month), "seconds": round(time.perf_counter() - t0, 1)}),
         flush=True,
     )
-    full = _timed("full rebuild of 1..N", work / "home_full", lambda: load.load(source))
-    base = _timed("full load of 1..N-1", work / "home_inc", lambda: load.load(work / "base"))
-    inc = _timed("append of N", work / "home_inc", lambda: append.append(work / "month"))
+    full = _timed(
+        "full rebuild of 1..N", work / "home_full", f"from data import load; load.load({str(source)!r})"
+    )
+    base = _timed(
+        "full load of 1..N-1", work / "home_inc", f"from data import load; load.load({str(work / 'base')!r})"
+    )
+    inc = _timed(
+        "append of N", work / "home_inc", f"from data import append; append.append({str(work / 'month')!r})"
+    )
     print(
         json.dumps(
             {
