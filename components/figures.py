@@ -536,3 +536,42 @@ def flow_bars(
     _value_axis(fig, "y", [*ups, *[-v for v in downs], *nets], "count", lang, y_title)
     fig.update_layout(barmode="relative", legend={"orientation": "h", "y": 1.12})
     return _base_layout(fig)
+
+
+def interval_bars(
+    frame: pd.DataFrame,
+    label: str,
+    value: str,
+    low: str,
+    high: str,
+    fmt: str,
+    lang: str,
+    *,
+    y_title: str | None = None,
+) -> go.Figure:
+    """Bars of ``value`` per ``label`` with error bars from ``low`` to ``high`` (an estimate and
+    its confidence interval, e.g. uplift per segment), and a line at zero."""
+    values = _values(frame, value)
+    lows, highs = _values(frame, low), _values(frame, high)
+    fig = go.Figure(
+        go.Bar(
+            x=_values(frame, label),
+            y=values,
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [h - v for v, h in zip(values, highs, strict=True)],
+                "arrayminus": [v - lo for v, lo in zip(values, lows, strict=True)],
+                "color": TOTAL,
+            },
+            hovertext=[
+                f"{format_value(v, fmt, lang)} [{format_value(lo, fmt, lang)}, {format_value(h, fmt, lang)}]"
+                for v, lo, h in zip(values, lows, highs, strict=True)
+            ],
+            hovertemplate="%{x}<br>%{hovertext}<extra></extra>",
+            marker_color=[UP if v >= 0 else DOWN for v in values],
+        )
+    )
+    fig.add_hline(y=0, line_color=TOTAL, line_width=1)
+    _value_axis(fig, "y", [*values, *lows, *highs], fmt, lang, y_title, include_zero=True)
+    return _base_layout(fig)

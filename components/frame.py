@@ -61,6 +61,11 @@ class FrameIds:
     menu_rows_grid = "frame--menu-rows-grid-box"
     menu_rows_total = "frame--menu-rows-total"
     menu_exports = "frame--menu-exports"
+    # "Save as group" in the rows panel (handled by pages/groups.py)
+    menu_group = "frame--menu-group"
+    menu_group_name = "frame--menu-group-name"
+    menu_save_group = "frame--menu-save-group"
+    menu_group_message = "frame--menu-group-message"
 
 
 CUSTOMER_FILTER_IDS = {
@@ -298,6 +303,28 @@ def _rows_area(lang: str) -> html.Div:
                     ),
                 ],
                 className="d-flex align-items-center mt-2",
+            ),
+            html.Div(
+                [
+                    dbc.InputGroup(
+                        [
+                            dbc.Input(
+                                id=FrameIds.menu_group_name,
+                                placeholder=t("groups.save_as_placeholder", lang),
+                                maxLength=100,
+                            ),
+                            dbc.Button(
+                                t("groups.save_as", lang), id=FrameIds.menu_save_group, color="primary"
+                            ),
+                        ],
+                        size="sm",
+                        style={"maxWidth": "28rem"},
+                    ),
+                    html.Div(id=FrameIds.menu_group_message, className="small mt-1"),
+                ],
+                id=FrameIds.menu_group,
+                className="mt-2",
+                style={"display": "none"},
             ),
         ],
         id=FrameIds.menu_rows_area,

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from components import (
     messages_admin,
+    messages_campaigns,
     messages_channels,
     messages_cross_sell,
     messages_customer360,
     messages_customers,
     messages_deck_export,
     messages_decks,
+    messages_evaluation,
+    messages_groups,
     messages_mining,
     messages_products,
     messages_segmentation,
+    messages_worklist,
 )
 from components.messages_frame import FRAME_MESSAGES
 
@@ -243,6 +247,10 @@ for _view in (
     messages_customer360,
     messages_decks,
     messages_deck_export,
+    messages_evaluation,
+    messages_groups,
+    messages_worklist,
+    messages_campaigns,
 ):
     MESSAGES.update(_view.MESSAGES)
 

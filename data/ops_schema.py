@@ -288,6 +288,7 @@ campaigns = Table(
     Column("started_at", Text),
     Column("closed_by", Text),
     Column("closed_at", Text),
+    Column("review_note", Text),  # the approver's note when rejecting (back to draft or for good)
     Column("version", Integer, nullable=False, server_default=text("0")),
     sqlite_autoincrement=True,
     info=MARKETING,
@@ -315,6 +316,14 @@ campaign_members = Table(
 )
 Index("campaign_members_manager", campaign_members.c.manager_id, campaign_members.c.campaign_id)
 Index("campaign_members_customer", campaign_members.c.customer_id)
+# the evaluation reads a campaign's members from this index alone (marketing/evaluation.py)
+Index(
+    "campaign_members_evaluation",
+    *(
+        campaign_members.c[n]
+        for n in ("campaign_id", "customer_id", "arm", "branch_id", "manager_id", "segment")
+    ),
+)
 
 # every contact a manager or the call centre made (执行与反馈)
 campaign_contacts = Table(
@@ -345,6 +354,11 @@ campaign_contacts = Table(
 )
 Index("campaign_contacts_customer", campaign_contacts.c.customer_id, campaign_contacts.c.contacted_at)
 Index("campaign_contacts_campaign", campaign_contacts.c.campaign_id, campaign_contacts.c.manager_id)
+# the evaluation groups a campaign's contacts per customer from this index alone
+Index(
+    "campaign_contacts_evaluation",
+    *(campaign_contacts.c[n] for n in ("campaign_id", "customer_id", "channel", "reached", "outcome")),
+)
 
 # files of outcomes imported from a call centre (one row per file stored; none for refused files)
 contact_imports = Table(

@@ -38,6 +38,7 @@ from cube.api import CubeError, not_loaded
 from cube.views import cross_sell as view
 from pages._frame import state_of, view_state
 from pages._session import current_lang, current_scope, require_user
+from pages.groups import list_group_ids, save_as_controls
 
 dash.register_page(
     __name__, path="/cross-sell", name="Cross-sell", order=6, nav_key="cross_sell", filters=False
@@ -501,6 +502,7 @@ def list_block(kind: str, result: dict, lang: str, user) -> html.Div:
                 ],
                 className="d-flex align-items-center mt-2",
             ),
+            save_as_controls(*list_group_ids(kind), lang) if roles.may_make_groups(user.role) else None,
         ],
         id=f"cross-sell--list-{kind}",
     )

@@ -27,9 +27,13 @@ from components.tables import data_grid
 from cube import api
 from cube.views import cross_sell as cross_sell_view
 from cube.views import customer360 as view
+from marketing import contacts as loop_contacts
+from marketing import notes as loop_notes
+from marketing.errors import MarketingInputError, NotPermitted
 from pages._frame import LOCATION
-from pages._session import current_lang, current_scope, require_user
+from pages._session import NotAllowed, current_lang, current_scope, require_user
 from pages.cross_sell import feature_label  # the churn driver in the Cross-sell lists' words
+from pages.worklist import history_table  # the loop's history, as the work list shows it
 
 dash.register_page(
     __name__, path="/customer-360", name="Customer 360", order=8, nav_key="customer360", filters=False
@@ -58,7 +62,11 @@ class Ids:
     offers = "c360--offers"
     other_offers = "c360--other-offers"
     campaigns = "c360--campaigns"
+    loop = "c360--loop-history"
     notes = "c360--notes"
+    note_body = "c360--note-body"
+    note_add = "c360--note-add"
+    note_message = "c360--note-message"
 
 
 # --- small helpers --------------------------------------------------------------------------------
@@ -251,7 +259,8 @@ def render(found: view.Customer360, user, lang: str) -> html.Div:
             ),
             _standing_section(found, lang),
             _campaigns_section(found, lang),
-            section(t("c360.notes", lang), empty_state(t("c360.notes_empty", lang), Ids.notes)),
+            _loop_section(found, user, lang),
+            _notes_section(found, user, lang),
         ]
     )
 
@@ -632,3 +641,89 @@ def _campaigns_section(found: view.Customer360, lang: str):
     }
     grid = _grid(frame, headers, Ids.campaigns, lang, {"response_amount": "money"}, len(frame))
     return section(title, html.Div([summary, grid]), t("c360.campaigns_note", lang))
+
+
+# --- the marketing loop: its campaigns and contacts, the relationship manager's notes ----------
+
+
+def _loop_section(found: view.Customer360, user, lang: str):
+    try:
+        frame = loop_contacts.history(user, found.customer_id)
+    except NotPermitted:
+        frame = pd.DataFrame()
+    if frame.empty:
+        body = empty_state(t("c360loop.history_empty", lang), f"{Ids.loop}-empty")
+    else:
+        body = history_table(frame, lang, Ids.loop)
+    return section(t("c360loop.history", lang), body, t("c360loop.history_note", lang))
+
+
+def _notes_list(user, customer_id: int, lang: str):
+    frame = loop_notes.list_for(user, customer_id)
+    if frame.empty:
+        return empty_state(t("c360.notes_empty", lang))
+    items = [
+        html.Li(
+            [
+                html.Div(row["body"], style={"whiteSpace": "pre-wrap"}),
+                html.Div(
+                    t(
+                        "c360loop.note_by",
+                        lang,
+                        author=row["author"],
+                        at=str(row["written_at"])[:16].replace("T", " "),
+                    ),
+                    className="small text-muted",
+                ),
+            ],
+            className="list-group-item",
+        )
+        for _, row in frame.iterrows()
+    ]
+    return html.Ul(items, className="list-group mb-2")
+
+
+def _notes_section(found: view.Customer360, user, lang: str):
+    parts = [html.Div(_notes_list(user, found.customer_id, lang), id=Ids.notes)]
+    if loop_notes.may_write(user):
+        parts += [
+            dbc.Textarea(
+                id=Ids.note_body,
+                maxLength=loop_notes.BODY_MAX,
+                rows=2,
+                placeholder=t("c360loop.note_placeholder", lang),
+                className="mb-2",
+            ),
+            dbc.Button(t("c360loop.note_add", lang), id=Ids.note_add, color="primary", size="sm", n_clicks=0),
+            html.Div(id=Ids.note_message, className="small mt-1"),
+        ]
+    else:
+        parts.append(html.Div(t("c360loop.notes_read_only", lang), className="small text-muted"))
+    return section(t("c360.notes", lang), html.Div(parts))
+
+
+@callback(
+    Output(Ids.notes, "children"),
+    Output(Ids.note_message, "children"),
+    Output(Ids.note_body, "value"),
+    Input(Ids.note_add, "n_clicks"),
+    State(Ids.note_body, "value"),
+    State(Ids.customer, "data"),
+    prevent_initial_call=True,
+)
+def add_note(clicks, body, customer):
+    """Store a note on the open customer (relationship and branch managers, in their scope)."""
+    user = require_user()
+    lang = current_lang()
+    cid = view.parse_customer(customer)
+    if not clicks or cid is None:
+        raise PreventUpdate
+    try:
+        loop_notes.add(user, cid, body)
+    except NotPermitted as refused:
+        raise NotAllowed(str(refused)) from refused
+    except MarketingInputError as problem:
+        message = html.Span(t("c360loop.note_error", lang, message=str(problem)), className="text-danger")
+        return dash.no_update, message, dash.no_update
+    saved = html.Span(t("c360loop.note_saved", lang), className="text-success")
+    return _notes_list(user, cid, lang), saved, ""

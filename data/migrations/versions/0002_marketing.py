@@ -94,6 +94,7 @@ def upgrade() -> None:
         sa.Column("started_at", sa.Text(), nullable=True),
         sa.Column("closed_by", sa.Text(), nullable=True),
         sa.Column("closed_at", sa.Text(), nullable=True),
+        sa.Column("review_note", sa.Text(), nullable=True),
         sa.Column("version", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.ForeignKeyConstraint(
             ["group_id"],
@@ -155,6 +156,11 @@ def upgrade() -> None:
     with op.batch_alter_table("campaign_contacts", schema=None) as batch_op:
         batch_op.create_index("campaign_contacts_campaign", ["campaign_id", "manager_id"], unique=False)
         batch_op.create_index("campaign_contacts_customer", ["customer_id", "contacted_at"], unique=False)
+        batch_op.create_index(
+            "campaign_contacts_evaluation",
+            ["campaign_id", "customer_id", "channel", "reached", "outcome"],
+            unique=False,
+        )
 
     op.create_table(
         "campaign_members",
@@ -178,6 +184,11 @@ def upgrade() -> None:
     with op.batch_alter_table("campaign_members", schema=None) as batch_op:
         batch_op.create_index("campaign_members_customer", ["customer_id"], unique=False)
         batch_op.create_index("campaign_members_manager", ["manager_id", "campaign_id"], unique=False)
+        batch_op.create_index(
+            "campaign_members_evaluation",
+            ["campaign_id", "customer_id", "arm", "branch_id", "manager_id", "segment"],
+            unique=False,
+        )
 
     op.create_table(
         "contact_imports",
@@ -219,11 +230,13 @@ def downgrade() -> None:
     op.drop_table("campaign_takeups")
     op.drop_table("contact_imports")
     with op.batch_alter_table("campaign_members", schema=None) as batch_op:
+        batch_op.drop_index("campaign_members_evaluation")
         batch_op.drop_index("campaign_members_manager")
         batch_op.drop_index("campaign_members_customer")
 
     op.drop_table("campaign_members")
     with op.batch_alter_table("campaign_contacts", schema=None) as batch_op:
+        batch_op.drop_index("campaign_contacts_evaluation")
         batch_op.drop_index("campaign_contacts_customer")
         batch_op.drop_index("campaign_contacts_campaign")
 
