@@ -51,7 +51,14 @@ def loop_store(demo_home: Path, ops_engine: str, tmp_path: Path, monkeypatch: py
 
 
 @pytest.fixture
-def loop_users(loop_store: str) -> LoopUsers:
+def loop_users(loop_store: str, monkeypatch: pytest.MonkeyPatch) -> LoopUsers:
+    # the loop's tests never sign in: a cheap Argon2 cost makes the 8 users in milliseconds,
+    # not seconds (the product's cost stays argon2-cffi's default)
+    from argon2 import PasswordHasher
+
+    from auth import passwords
+
+    monkeypatch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
     branch, manager, manager2 = _busiest_branch()
 
     def make(name: str, role: str, **scope) -> User:
