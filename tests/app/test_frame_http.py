@@ -45,6 +45,8 @@ def callback_key(app_module, input_id: str, prop: str, output: str = "frame--") 
         for k, v in app_module.app.callback_map.items()
         if any(i["id"] == input_id and i["property"] == prop for i in v["inputs"]) and output in k
     ]
+    if len(found) > 1:  # one input can fire several callbacks: the frame's own writes the menu body
+        found = [k for k in found if "frame--menu-body." in k] or found
     assert len(found) == 1, found
     return found[0]
 
