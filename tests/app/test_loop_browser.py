@@ -59,6 +59,14 @@ def _pick(dash_duo, selector: str, contains: str, timeout: float = 20) -> None:
     raise AssertionError(f"no option with {contains!r} in {selector}")
 
 
+def _click(dash_duo, selector: str) -> None:
+    """Press a button wherever it is on the long page (scrolled into view, so nothing lies over it)."""
+    button = dash_duo.find_element(selector)
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", button
+    )
+
+
 def _type(dash_duo, selector: str, text: str) -> None:
     field = dash_duo.find_element(selector)
     field.clear()
@@ -156,7 +164,7 @@ def test_the_marketing_loop_end_to_end(dash_duo, mams_app, demo_source, tmp_path
     dash_duo.wait_for_element("#groups--field-0", timeout=30)
     dash_duo.select_dcc_dropdown("#groups--field-0", value="Branch")
     _pick(dash_duo, "#groups--value-0", branch_name)
-    dash_duo.find_element("#groups--add-condition").click()
+    _click(dash_duo, "#groups--add-condition")
     dash_duo.wait_for_element("#groups--field-1", timeout=10)
     dash_duo.select_dcc_dropdown("#groups--field-1", value="AUM")
     wait_until(lambda: dash_duo.find_elements("input#groups--value-1"), "the AUM input", timeout=20)
@@ -166,7 +174,7 @@ def test_the_marketing_loop_end_to_end(dash_duo, mams_app, demo_source, tmp_path
         lambda: any(ch.isdigit() for ch in _text(dash_duo, "groups--count")), "the live count", timeout=30
     )
     _type(dash_duo, "#groups--name", group_name)
-    dash_duo.find_element("#groups--save").click()
+    _click(dash_duo, "#groups--save")
     wait_until(lambda: group_name in _text(dash_duo, "groups--message"), "the saved message", timeout=30)
     group = _store("SELECT id, member_count FROM customer_groups WHERE name = ?", (group_name,)).iloc[0]
     members = _store(
@@ -188,7 +196,7 @@ def test_the_marketing_loop_end_to_end(dash_duo, mams_app, demo_source, tmp_path
     _set_value(dash_duo, "#campaigns--end", (today + dt.timedelta(days=30)).isoformat())
     _type(dash_duo, "#campaigns--budget", "1000000")
     _type(dash_duo, "#campaigns--control-share", "10")
-    dash_duo.find_element("#campaigns--create").click()
+    _click(dash_duo, "#campaigns--create")
     wait_until(lambda: "?id=" in dash_duo.driver.current_url, "the new campaign's page", timeout=30)
     campaign_id = int(dash_duo.driver.current_url.split("?id=")[1].split("&")[0])
     dash_duo.wait_for_element("#campaigns--status", timeout=30)
@@ -198,15 +206,15 @@ def test_the_marketing_loop_end_to_end(dash_duo, mams_app, demo_source, tmp_path
     arms = dict(zip(arms["arm"], arms["n"], strict=True))
     total = sum(arms.values())
     assert total == len(members) and abs(arms["control"] - round(0.1 * total)) <= 1
-    dash_duo.find_element("#campaigns--submit").click()
+    _click(dash_duo, "#campaigns--submit")
     _status(dash_duo, "Submitted")
 
     # 3. the head of marketing approves and starts it
     sign_in(dash_duo, "marketing")
     _open_campaign(dash_duo, campaign_id)
-    dash_duo.find_element("#campaigns--approve").click()
+    _click(dash_duo, "#campaigns--approve")
     _status(dash_duo, "Approved")
-    dash_duo.find_element("#campaigns--start-run").click()
+    _click(dash_duo, "#campaigns--start-run")
     _status(dash_duo, "Running")
     stored = _store("SELECT * FROM campaign_members WHERE campaign_id = ?", (campaign_id,))
     assert stored.loc[stored["arm"] == "control", "manager_id"].isna().all()  # never assigned
@@ -231,14 +239,14 @@ def test_the_marketing_loop_end_to_end(dash_duo, mams_app, demo_source, tmp_path
         lambda: Select(dash_duo.find_element("#worklist--channel")).options, "the contact form", timeout=20
     )
     Select(dash_duo.find_element("#worklist--channel")).select_by_value("phone_banking")
-    dash_duo.find_element("#worklist--reached").click()
+    _click(dash_duo, "#worklist--reached")
     Select(dash_duo.find_element("#worklist--outcome")).select_by_value("accepted")
     wait_until(
         lambda: Select(dash_duo.find_element("#worklist--product")).options, "the products", timeout=10
     )
     Select(dash_duo.find_element("#worklist--product")).select_by_value(product)
     _type(dash_duo, "#worklist--amount", "25000")
-    dash_duo.find_element("#worklist--save").click()
+    _click(dash_duo, "#worklist--save")
     wait_until(
         lambda: "Contact saved" in _text(dash_duo, "worklist--message"), "the saved contact", timeout=30
     )
@@ -288,7 +296,7 @@ def test_the_marketing_loop_end_to_end(dash_duo, mams_app, demo_source, tmp_path
     wait_until(lambda: "3" in _text(dash_duo, "progress--upload-result"), "the imported take-ups", timeout=30)
     assert len(_store("SELECT id FROM campaign_contacts WHERE campaign_id = ?", (campaign_id,))) == 41
     assert len(_store("SELECT customer_id FROM campaign_takeups WHERE campaign_id = ?", (campaign_id,))) == 3
-    dash_duo.find_element("#campaigns--close").click()
+    _click(dash_duo, "#campaigns--close")
     _status(dash_duo, "Closed")
 
     # 6. the evaluation equals pandas over the stored rows
