@@ -63,8 +63,8 @@ from data.load import (
     _sql_path,
     _stage_table,
     find_sources,
-    load_config,
     new_version,
+    open_build,
 )
 from data.validate import Problem, Report, StagedTable, _collect, validate
 
@@ -163,9 +163,8 @@ def _build(
     encodings: dict[str, str],
     say: Progress,
 ) -> tuple[dict[str, int], list[str]]:
-    con = duckdb.connect(str(tmp), config=load_config())
+    con = open_build(tmp, work_dir)
     try:
-        con.execute(f"SET temp_directory = {_sql_path(work_dir / 'spill')}")
         main_db = _q(con.execute("SELECT current_database()").fetchone()[0])
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
         first = dt.date.fromisoformat(meta["first_month"])

@@ -450,6 +450,14 @@ def _load_lock(wdir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def open_build(tmp: Path, work_dir: Path) -> duckdb.DuckDBPyConnection:
+    """The new warehouse file ``tmp``, opened to be built: the import's threads and memory
+    limit, spilling to ``work_dir``."""
+    con = duckdb.connect(str(tmp), config=load_config())
+    con.execute(f"SET temp_directory = {_sql_path(work_dir / 'spill')}")
+    return con
+
+
 def load_config() -> dict[str, object]:
     """DuckDB's configuration for an import: the settings' threads and memory limit
     (MAMS_LOAD_THREADS, MAMS_LOAD_MEMORY); past the limit, DuckDB spills to the work folder."""
@@ -524,9 +532,8 @@ def _build(
     say: Progress,
 ) -> tuple[dict[str, int], list[str]]:
     """Stage and validate into ``staging``, then build the warehouse in ``tmp``."""
-    con = duckdb.connect(str(tmp), config=load_config())
+    con = open_build(tmp, work_dir)
     try:
-        con.execute(f"SET temp_directory = {_sql_path(work_dir / 'spill')}")
         main_db = con.execute("SELECT current_database()").fetchone()[0]
         # Staging lives in its own file, so raw text columns never bloat the warehouse file.
         con.execute(f"ATTACH {_sql_path(staging)} AS stg")
