@@ -29,6 +29,7 @@ from data import ops_store, paths
 from pages import _frame  # noqa: F401 - registers the frame's callbacks (filter bar, click menu)
 from pages import _jobs as jobs_manager
 from pages._guard import install as install_callback_guard
+from pages._response_cache import install as install_answer_cache
 from settings import get_settings
 
 HERE = Path(__file__).resolve().parent
@@ -98,7 +99,7 @@ def _configure_server(server: flask.Flask, script_hashes: Callable[[], Sequence[
             return None
         user = flask_login.current_user
         if user.is_authenticated and user.is_active:
-            if sessions.is_valid(user.username, flask.session):
+            if sessions.is_valid(user.username, flask.session, epoch_now=user.epoch):
                 return None
             # signed out elsewhere, password or role changed, or past the absolute lifetime
             flask_login.logout_user()
@@ -113,6 +114,7 @@ def _configure_server(server: flask.Flask, script_hashes: Callable[[], Sequence[
     server.register_error_handler(ops_store.StoreUnwritable, _store_unwritable)
     server.register_error_handler(ops_store.StoreUnavailable, _store_unwritable)
     install_callback_guard(server)  # 400 for a callback request no browser would send
+    install_answer_cache(server)  # after both guards: a kept answer is sent only to whom they let in
 
 
 def _is_asset(path: str) -> bool:

@@ -47,13 +47,14 @@ def stamp(username: str, now: float | None = None) -> dict:
     return {"epoch": current_epoch(username), "since": time.time() if now is None else now}
 
 
-def is_valid(username: str, session: dict, now: float | None = None) -> bool:
+def is_valid(username: str, session: dict, now: float | None = None, epoch_now: int | None = None) -> bool:
     """Whether a session cookie of ``username`` is still in force: its epoch is the user's
-    current one and it is younger than the absolute lifetime."""
+    current one (``epoch_now`` when the caller read it in this request, else read here) and it
+    is younger than the absolute lifetime."""
     now = time.time() if now is None else now
     epoch, since = session.get("epoch"), session.get("since")
     if not isinstance(epoch, int) or not isinstance(since, int | float):
         return False
     if now - since > ABSOLUTE_HOURS * 3600 or since > now + 60:
         return False
-    return epoch == current_epoch(username)
+    return epoch == (current_epoch(username) if epoch_now is None else epoch_now)

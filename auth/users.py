@@ -55,7 +55,9 @@ class User:
     """A signed-in (or stored) user; ``get_id`` and friends make it a flask-login user.
 
     ``version`` counts the updates of the stored row (for the admin page's edit check); it is
-    not part of equality: the same user at two versions is the same user.
+    not part of equality: the same user at two versions is the same user. ``epoch`` is the
+    user's session epoch when the row was read (:mod:`auth.sessions`), read with it so that a
+    request's sign-in check costs one read of the store.
     """
 
     username: str
@@ -65,6 +67,7 @@ class User:
     manager_id: int | None = None
     active: bool = True
     version: int = field(default=0, compare=False)
+    epoch: int | None = field(default=None, compare=False)
 
     # flask-login's user protocol
     @property
@@ -92,6 +95,7 @@ def _row_to_user(row) -> User:
         manager_id=row["manager_id"],
         active=bool(row["active"]),
         version=int(row["version"]),
+        epoch=int(row["epoch"] or 0) if "epoch" in row.keys() else None,  # noqa: SIM118 - a tuple
     )
 
 
@@ -260,7 +264,12 @@ def get_user(username: str) -> User | None:
     """The stored user, or None."""
     con = ops_store.connect()
     try:
-        row = con.execute("SELECT * FROM users WHERE username = :username", {"username": username}).fetchone()
+        row = con.execute(
+            "SELECT users.*, session_epochs.epoch AS epoch FROM users "
+            "LEFT JOIN session_epochs ON session_epochs.username = users.username "
+            "WHERE users.username = :username",
+            {"username": username},
+        ).fetchone()
     finally:
         con.close()
     return _row_to_user(row) if row else None

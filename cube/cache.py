@@ -204,6 +204,28 @@ def get(k: str) -> Result | None:
     )
 
 
+def put_bytes(k: str, value: bytes) -> None:
+    """Store opaque bytes under ``k`` (answers other layers keep; same store, same faults)."""
+    if not _available():
+        return
+    try:
+        _cache().set(k, value)
+    except FAULTS as exc:
+        _fault(exc, "storing an answer")
+
+
+def get_bytes(k: str) -> bytes | None:
+    """The bytes stored under ``k`` by :func:`put_bytes`, or None."""
+    if not _available():
+        return None
+    try:
+        raw = _cache().get(k)
+    except FAULTS as exc:
+        _fault(exc, "reading an answer")
+        return None
+    return bytes(raw) if raw is not None else None
+
+
 def clear() -> None:
     """Drop every cached result (nothing to drop if the cache cannot be used)."""
     try:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 
 import dash
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, dcc, html
+from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from auth import audit, roles, saved_views
@@ -31,6 +31,7 @@ from cube.api import CubeError, Query
 from cube.views import menu, options
 from cube.views.state import ViewState
 from pages._args import as_int, as_list, as_str
+from pages._response_cache import pure
 from pages._session import current_lang, current_scope, require_user
 
 LOCATION = "_pages_location"
@@ -161,6 +162,7 @@ def _selection_items(state: ViewState, lang: str) -> list[tuple[str, str]]:
     Input(LOCATION, "search"),
     State({"type": "frame-nav", "key": ALL}, "id"),
 )
+@pure
 def sync_filter_bar(pathname, search, nav_ids):
     """The filter bar shows the URL's state (and the options the user's scope holds); the
     navigation links carry the filters to the other views."""
@@ -228,6 +230,7 @@ def _path_of(key: str) -> str:
     State(LOCATION, "search"),
     prevent_initial_call=True,
 )
+@pure
 def apply_filter_bar(period, compare, compare_to, region, branch, manager, *rest):
     """A change in the filter bar writes the URL (so Back undoes it); a new region clears the
     branch and manager below it. Values the bar set from the URL itself change nothing."""
@@ -263,6 +266,7 @@ def apply_filter_bar(period, compare, compare_to, region, branch, manager, *rest
     State(LOCATION, "search"),
     prevent_initial_call=True,
 )
+@pure
 def clear_filters(clear, reset, search):
     """Clear the cross-filter, or every filter (back to the user's home view)."""
     require_user()
@@ -276,6 +280,7 @@ def clear_filters(clear, reset, search):
 @callback(
     Output(FrameIds.more, "is_open"), Input(FrameIds.more_toggle, "n_clicks"), State(FrameIds.more, "is_open")
 )
+@pure
 def toggle_customer_filters(n, is_open):
     require_user()
     return (not is_open) if n else bool(is_open)
@@ -381,6 +386,7 @@ def _clicked(context: dict | None, search: str | None) -> tuple[ViewState, menu.
     State(LOCATION, "search"),
     prevent_initial_call=True,
 )
+@pure
 def open_menu(_charts, _grids, search):
     """A click on any registered chart point or table cell opens the one click menu."""
     user = require_user()
@@ -482,6 +488,7 @@ def _value_label(click: menu.Clicked, state: ViewState, lang: str) -> str:
     State(LOCATION, "search"),
     prevent_initial_call=True,
 )
+@pure
 def act_on_click(down, up, select, context, search):
     """Drill down, drill up or toggle the cross-filter: each is a new URL state."""
     require_user()
@@ -503,13 +510,12 @@ def act_on_click(down, up, select, context, search):
     return new.search(), False
 
 
-@callback(
+clientside_callback(  # a new page closes the menu, in the browser (assets/frame.js): no request
+    ClientsideFunction(namespace="mamsFrame", function_name="closeMenu"),
     Output(FrameIds.menu, "is_open", allow_duplicate=True),
     Input(LOCATION, "pathname"),
     prevent_initial_call=True,
 )
-def close_menu_on_navigation(_pathname):
-    return False
 
 
 @callback(
@@ -520,6 +526,7 @@ def close_menu_on_navigation(_pathname):
     State(LOCATION, "search"),
     prevent_initial_call=True,
 )
+@pure
 def break_down(by, context, search):
     """The clicked figure split by another dimension, as bars and a table."""
     require_user()

@@ -76,6 +76,7 @@ def cached_view(view: str) -> Callable:
                     _views.popitem(last=False)
             return json.loads(text)
 
+        cached.cached_view = view  # the page router's answer for it may be kept (pages._response_cache)
         return cached
 
     return wrap

@@ -711,20 +711,21 @@ LOCATION = "_pages_location"
 @callback(
     Output(FrameIds.add_to_deck, "options"),
     Output(FrameIds.add_to_deck, "style"),
-    Output(FrameIds.add_to_deck, "value"),
     Input(LOCATION, "pathname"),
 )
 def offer_decks(pathname):
-    """The user's own decks, on a page a slide can show, for a role that has decks."""
+    """The user's own decks, on a page a slide can show, for a role that has decks. (The
+    chosen value is not reset here: adding resets it, and a reset on every page change would
+    fire :func:`add_view_to_deck` for nothing, a request per page.)"""
     user = require_user()
     hidden = {"minWidth": "170px", "display": "none"}
     if user.role not in decks.DECK_ROLES or slides.page_key(pathname) is None:
-        return [], hidden, None
+        return [], hidden
     own = [d for d in decks.list_decks(user.username) if d.owner == user.username]
     options = [{"label": d.name, "value": d.id} for d in own]
     if not options:
         options = [{"label": t("decks.no_deck", current_lang()), "value": -1, "disabled": True}]
-    return options, {"minWidth": "170px"}, None
+    return options, {"minWidth": "170px"}
 
 
 @callback(
