@@ -163,6 +163,13 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "models.kind.crosssell": ("cross-sell", "交叉销售"),
     "models.kind.churn": ("churn and dormancy", "流失与休眠"),
     "models.kind.response": ("campaign response", "营销响应"),
+    # published scores an incremental append carried over from the previous month's data
+    "models.scores_carried": (
+        "Scores as of {month} (computed before the latest month was loaded)",
+        "评分截至{month}（在最新月份数据加载前计算）",
+    ),
+    "models.scores_carried_kind": ("{month} for {kind}", "{kind}{month}"),
+    "models.scores_carried_join": (", ", "、"),
     "models.about.segmentation": (
         "Behaviour segments: factor analysis of the behaviour features, then clustering. "
         "Publishes the segment dimension to the cube.",

@@ -77,6 +77,7 @@ __all__ = [
     "drill_up",
     "execute",
     "scored",
+    "scored_months",
     "hierarchies",
     "iter_drill_through",
     "label_column",
@@ -156,6 +157,14 @@ def scored(member: str) -> bool:
     found = resolve_member(member)
     kind = getattr(found, "attribute", None)
     return kind is None or kind in scores.current(connection.warehouse_version())
+
+
+def scored_months() -> dict[str, str | None]:
+    """For the data version served: each published kind (``segmentation``, ``value``,
+    ``crosssell``, ``churn``) -> the month its scores were computed on (``"YYYY-MM-01"``) when an
+    incremental append carried them over from the previous version, None when they were scored
+    on the current data. Pages showing scores say so while any kind they show is carried."""
+    return scores.scored_months(connection.warehouse_version())
 
 
 def data_version() -> str | None:

@@ -228,7 +228,7 @@ def carry_forward(from_version: str, to_version: str, scored_month: str) -> dict
         carried = {
             kind: {**entry, "scored_month": entry.get("scored_month") or scored_month}
             for kind, entry in scores.items()
-            if kind in ATTRIBUTES and Path(entry["path"]).is_file()
+            if kind in ATTRIBUTES and _located(entry["path"]).is_file()
         }
         if not carried:
             return {}
@@ -240,6 +240,13 @@ def carry_forward(from_version: str, to_version: str, scored_month: str) -> dict
         tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
         os.replace(tmp, target)
     return current(to_version)
+
+
+def scored_months(data_version: str | None) -> dict[str, str | None]:
+    """Each kind published for ``data_version`` -> the month its scores were computed on when
+    an append carried them over (ISO date of its first day), None when they were scored on this
+    very data. Pages tell the user that carried scores describe an earlier month."""
+    return {kind: pub.scored_month for kind, pub in current(data_version).items()}
 
 
 def rollup_file(data_version: str | None, rollup: rollups.Rollup) -> Path | None:
@@ -259,5 +266,9 @@ def signature(data_version: str | None) -> str:
     pubs = current(data_version)
     if not pubs:
         return ""
-    text = ";".join(f"{k}={p.run_id}" for k, p in sorted(pubs.items()))
+    # the month of carried scores too: a page's "scores as of" note follows from it (a key
+    # cached without it could show a note, or miss one, for the same runs)
+    text = ";".join(
+        f"{k}={p.run_id}" + (f"@{p.scored_month}" if p.scored_month else "") for k, p in sorted(pubs.items())
+    )
     return hashlib.sha1(text.encode()).hexdigest()[:12]

@@ -33,8 +33,9 @@ from components.model_charts import (
     lift_chart,
 )
 from components.result_table import result_table
+from components.scores_note import carried_scores_note
 from components.tables import data_grid
-from cube.api import CubeError, not_loaded
+from cube.api import CubeError, not_loaded, scored_months
 from cube.views import cross_sell as view
 from pages._frame import state_of, view_state
 from pages._session import current_lang, current_scope, require_user
@@ -50,6 +51,7 @@ LIST_KINDS = tuple(view.LISTS)  # offers, churn, dormant
 
 class Ids:
     header = "cross-sell--header"
+    carried = "cross-sell--scores-carried"
     tabs = "cross-sell--tabs"
     rules = "cross-sell--rules"
     rules_count = "cross-sell--rules-count"
@@ -802,6 +804,7 @@ def layout(**params):
         [
             html.H3(t("cross_sell.title", lang)),
             _runs_header(result, lang),
+            carried_scores_note(scored_months(), ("crosssell", "churn"), lang, Ids.carried),
             dbc.Tabs(tabs, id=Ids.tabs, active_tab=_opening_tab(state, tabs)),
         ]
     )

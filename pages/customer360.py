@@ -23,6 +23,7 @@ from components.figures import grouped_bars, line_chart
 from components.formatting import format_value
 from components.i18n import t
 from components.layout import empty_state, kpi_card, section
+from components.scores_note import SCORE_KINDS, carried_scores_note
 from components.tables import data_grid
 from cube import api
 from cube.views import cross_sell as cross_sell_view
@@ -64,6 +65,7 @@ class Ids:
     campaigns = "c360--campaigns"
     loop = "c360--loop-history"
     notes = "c360--notes"
+    scores_carried = "c360--scores-carried"
     note_body = "c360--note-body"
     note_add = "c360--note-add"
     note_message = "c360--note-message"
@@ -236,14 +238,18 @@ def show_customer(customer):
         return dbc.Alert(t("c360.refused", lang), color="info", id=Ids.refused)
     except view.NotFound:
         return dbc.Alert(t("c360.not_found", lang, customer=cid), color="warning", id=Ids.not_found)
-    return render(found, user, lang)
+    return render(found, user, lang, api.scored_months())
 
 
-def render(found: view.Customer360, user, lang: str) -> html.Div:
-    """Every section of one customer (pure: the view's answer in, layout out)."""
+def render(
+    found: view.Customer360, user, lang: str, carried: dict[str, str | None] | None = None
+) -> html.Div:
+    """Every section of one customer (pure: the view's answer in, layout out). ``carried``:
+    ``cube.api.scored_months()``, the month of scores an append carried over, by kind."""
+    carried = carried or {}
     return html.Div(
         [
-            _profile_card(found, user, lang),
+            _profile_card(found, user, lang, carried),
             dbc.Row(
                 [
                     dbc.Col(_balances_section(found, lang), lg=6),
@@ -253,8 +259,8 @@ def render(found: view.Customer360, user, lang: str) -> html.Div:
             _holdings_section(found, lang),
             dbc.Row(
                 [
-                    dbc.Col(_offers_section(found, user, lang), lg=6),
-                    dbc.Col(_churn_section(found, user, lang), lg=6),
+                    dbc.Col(_offers_section(found, user, lang, carried), lg=6),
+                    dbc.Col(_churn_section(found, user, lang, carried), lg=6),
                 ]
             ),
             _standing_section(found, lang),
@@ -268,7 +274,15 @@ def render(found: view.Customer360, user, lang: str) -> html.Div:
 # --- profile --------------------------------------------------------------------------------------
 
 
-def _profile_card(found: view.Customer360, user, lang: str) -> dbc.Card:
+def _scored_month(found: view.Customer360, carried: dict[str, str | None], kind: str) -> str | None:
+    """``"YYYY-MM"`` the cube's ``kind`` scores describe: the month an append carried them over
+    from (the run shown, fitted on the served data, is then not the one published), else the
+    shown run's month."""
+    month = carried.get(kind)
+    return month[:7] if month else found.runs.get(kind)
+
+
+def _profile_card(found: view.Customer360, user, lang: str, carried: dict[str, str | None]) -> dbc.Card:
     p = found.profile
     b = found.balances
     aum = float(b["aum"].iloc[-1]) if len(b) else None
@@ -285,7 +299,7 @@ def _profile_card(found: view.Customer360, user, lang: str) -> dbc.Card:
     def scored(values: dict, name: str, kind: str) -> tuple[str, str | None]:
         if not values:
             return t("c360.not_run", lang), None
-        month = found.runs.get(kind)
+        month = _scored_month(found, carried, kind)
         return values.get(f"{name}_label") or "-", t("c360.as_of_run", lang, month=month) if month else None
 
     name = p.get("customer_name") or ""
@@ -368,6 +382,7 @@ def _profile_card(found: view.Customer360, user, lang: str) -> dbc.Card:
             [
                 html.H4(title, className="card-title", id="c360--title"),
                 html.Div(" · ".join(notes), className="small text-muted mb-2"),
+                carried_scores_note(carried, SCORE_KINDS, lang, Ids.scores_carried),
                 kpis,
                 facts,
             ]
@@ -505,7 +520,7 @@ def _driver_text(driver, lang: str) -> str:
     return feature_label(driver, names, lang)
 
 
-def _churn_section(found: view.Customer360, user, lang: str):
+def _churn_section(found: view.Customer360, user, lang: str, carried: dict[str, str | None]):
     title = t("c360.churn", lang)
     churn = found.model.get("churn")
     if churn is None:
@@ -520,12 +535,12 @@ def _churn_section(found: view.Customer360, user, lang: str):
     ]
     if churn.get("activation_band") is not None:
         facts.append(_fact(t("c360.activation", lang), _fmt(churn.get("activation_value"), "money", lang)))
-    month = found.runs.get("churn")
+    month = _scored_month(found, carried, "churn")
     note = t("c360.run_month", lang, month=month) if month else None
     return section(title, dbc.Row(facts, id=Ids.churn), note)
 
 
-def _offers_section(found: view.Customer360, user, lang: str):
+def _offers_section(found: view.Customer360, user, lang: str, carried: dict[str, str | None]):
     title = t("c360.offers", lang)
     if "crosssell" not in found.model:
         return section(title, _not_run("c360.offers_not_run", "crosssell", user, lang, Ids.offers))
@@ -592,7 +607,7 @@ def _offers_section(found: view.Customer360, user, lang: str):
             html.Div(t("c360.other_offers", lang), className="fw-semibold"),
             html.Ul(items, id=Ids.other_offers, className="mb-0"),
         ]
-    month = found.runs.get("crosssell")
+    month = _scored_month(found, carried, "crosssell")
     return section(title, html.Div(body), t("c360.run_month", lang, month=month) if month else None)
 
 

@@ -25,6 +25,7 @@ from components.frame import chart_id, grid_id, ignored_note
 from components.i18n import t
 from components.layout import empty_state, section
 from components.result_table import result_table
+from components.scores_note import carried_scores_note
 from components.tables import cut_note, data_grid
 from cube import api
 from cube.views import cross_sell as cross_sell_view
@@ -62,6 +63,9 @@ class Ids:
     big = "customers--big"
     no_rows = "customers--no-rows"
     churn = "customers--churn"
+    segments_carried = "customers--segments-carried"
+    value_carried = "customers--value-carried"
+    churn_carried = "customers--churn-carried"
     dormant = "customers--dormant"
     migration_free = "customers--migration-free"
 
@@ -207,7 +211,7 @@ def _behaviour_section(state: ViewState, user, lang: str):
     )
     seg = view.segments(state, scope, lang)
     note = (
-        None
+        carried_scores_note(api.scored_months(), ("segmentation",), lang, Ids.segments_carried)
         if seg.frame.attrs.get("scored")
         else _not_run("customers.not_scored", "segmentation", user, lang, "info", Ids.not_scored)
     )
@@ -248,6 +252,7 @@ def _value_section(state: ViewState, user, lang: str):
         pyramid_body = _not_run("customers.value_not_run", "value", user, lang, "warning", Ids.value_not_run)
         big = None
     else:
+        carried = carried_scores_note(api.scored_months(), ("value",), lang, Ids.value_carried)
         pyramid_body = dcc.Graph(
             id=chart_id(PYRAMID),
             figure=bar_chart(
@@ -262,6 +267,7 @@ def _value_section(state: ViewState, user, lang: str):
             ),
             config=GRAPH,
         )
+        pyramid_body = html.Div([carried, pyramid_body]) if carried is not None else pyramid_body
         big = _big_customers(state, user, lang)
     curve = view.pareto(state, scope, lang)
     aum_label = api.member_label("customers.aum", lang)
@@ -458,7 +464,9 @@ def _churn_summary(state: ViewState, user, lang: str):
         month=run.month or "-",
     )
     link = dcc.Link(t("customers.churn_list", lang), href="/cross-sell?x_tab=churn", className="alert-link")
-    return dbc.Alert([text, " ", link], color="info", id=Ids.churn)
+    carried = carried_scores_note(api.scored_months(), ("churn",), lang, Ids.churn_carried)
+    alert = dbc.Alert([text, " ", link], color="info", id=Ids.churn)
+    return alert if carried is None else html.Div([carried, alert])
 
 
 def _risk_section(state: ViewState, user, lang: str):

@@ -23,8 +23,9 @@ from components.formatting import format_value
 from components.frame import FrameIds
 from components.i18n import MESSAGES, t
 from components.layout import empty_state
+from components.scores_note import SCORE_KINDS, carried_scores_note
 from components.tables import data_grid
-from cube.api import CubeError
+from cube.api import CubeError, scored_months
 from cube.views import cross_sell as cross_sell_view
 from cube.views import groups as view
 from cube.views import menu
@@ -49,6 +50,7 @@ class Ids:
     count = "groups--count"
     aum = "groups--aum"
     live_note = "groups--live-note"
+    scores_carried = "groups--scores-carried"
     name = "groups--name"
     save = "groups--save"
     message = "groups--message"
@@ -299,6 +301,8 @@ def layout(**_query):
         dbc.CardBody(
             [
                 html.H5(t("groups.builder", lang), className="card-title"),
+                # score conditions pick customers by the published scores, maybe last month's
+                carried_scores_note(scored_months(), SCORE_KINDS, lang, Ids.scores_carried),
                 dcc.Store(id=Ids.active, data=[0]),
                 *(_row(i, lang, fields, scope, i == 0) for i in range(ROWS)),
                 dbc.Button(

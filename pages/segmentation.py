@@ -27,8 +27,9 @@ from components.frame import chart_id, grid_id, ignored_note
 from components.i18n import t
 from components.layout import empty_state, section
 from components.result_table import result_table
+from components.scores_note import carried_scores_note
 from components.tables import cut_note, data_grid
-from cube.api import member_label
+from cube.api import member_label, scored_months
 from cube.views import segmentation as view
 from cube.views.state import ViewState, shift_month
 from pages._frame import LOCATION, register_chart, state_of, view_state
@@ -57,6 +58,7 @@ class Ids:
     not_run = "segmentation--not-run"
     value_not_run = "segmentation--value-not-run"
     not_in_cube = "segmentation--not-in-cube"
+    carried = "segmentation--scores-carried"
     loadings = "seg-loadings"
     variance = "seg-variance"
     k_choice = "seg-k-choice"
@@ -695,7 +697,11 @@ def layout(**params):
     ]
     if version is None:
         return html.Div([*head, empty_state(t("segmentation.no_version", lang), "segmentation--empty")])
-    body = [*head, *_headers(result, lang)]
+    body = [
+        *head,
+        *_headers(result, lang),
+        carried_scores_note(scored_months(), ("segmentation", "value"), lang, Ids.carried),
+    ]
     if result["segmentation"] is not None:
         names = view.name_map_of(result["names"], lang)
         body += [
