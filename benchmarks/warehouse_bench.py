@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
 _GENERATE = (
     "import sys; from pathlib import Path; from data.generator import generate; "
@@ -66,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
         wh = next((home / "warehouse").glob("wh-*.duckdb"))
         print(f"\n### Warehouse benchmark: {args.customers:,} customers, {args.months} months\n")
         print(f"Rows: {counts.strip().splitlines()[-1]}\n")
+        from data.load import size_bytes  # noqa: PLC0415 - after the path is set
+        from settings import get_settings  # noqa: PLC0415
+
+        limit = get_settings().load_memory
+        within = "within" if load_mb * 2**20 <= size_bytes(limit) else "ABOVE"
+        print(f"Import memory limit (MAMS_LOAD_MEMORY): {limit}; the load's peak is {within} it.\n")
         print("| step | seconds | peak RSS (MiB) | output size (MiB) |")
         print("|---|---:|---:|---:|")
         print(f"| generate (Parquet) | {gen_s:.1f} | {gen_mb:.0f} | {size_mib(source):.1f} |")

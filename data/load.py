@@ -27,6 +27,7 @@ import csv
 import datetime as dt
 import fcntl
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -458,11 +459,30 @@ def open_build(tmp: Path, work_dir: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+# Of the import's memory limit (MAMS_LOAD_MEMORY, the whole process), DuckDB's buffer manager
+# gets this share: the rest is what DuckDB does not count (its per-thread state, Arrow batches
+# read into Python, the interpreter). At 1M customers a 6 GB DuckDB limit peaked at 6.9 GB.
+DUCKDB_SHARE = 0.7
+_UNITS = {"": 1, "b": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
+
+
+def size_bytes(text: str) -> int:
+    """``6GB``, ``6GiB``, ``512m``, ``1024`` (bytes) as a number of bytes, as DuckDB reads them."""
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*", text.strip().lower())
+    if found is None:
+        raise ValueError(f"not a size: {text!r}")
+    number, unit, binary = found.groups()
+    scale = 1024 ** "bkmgt".index(unit) if binary and unit else _UNITS[unit]
+    return int(float(number) * scale)
+
+
 def load_config() -> dict[str, object]:
-    """DuckDB's configuration for an import: the settings' threads and memory limit
-    (MAMS_LOAD_THREADS, MAMS_LOAD_MEMORY); past the limit, DuckDB spills to the work folder."""
+    """DuckDB's configuration for an import: the settings' threads, and a share of the memory
+    limit (MAMS_LOAD_THREADS, MAMS_LOAD_MEMORY) so the whole process stays within it; past its
+    share, DuckDB spills to the work folder."""
     settings = get_settings()
-    return warehouse.connect_config(settings.load_threads, settings.load_memory)
+    duckdb_bytes = int(size_bytes(settings.load_memory) * DUCKDB_SHARE)
+    return warehouse.connect_config(settings.load_threads, f"{duckdb_bytes // 2**20}MiB")
 
 
 def load(
