@@ -16,7 +16,10 @@ Against a running server (``gunicorn app:server -w 2``). Two phases:
 - **Replay** (:func:`run_load`): every session signs in over HTTP (``GET /login``, the form's
   hidden ``csrf_token`` if it has one, ``POST /login``), then replays its user's steps in a
   loop, request after request (a browser sends some of them in parallel), without pause or
-  with ``--pause`` seconds between steps, until ``--duration`` ends. Session ``i`` is signed in
+  with ``--pause`` seconds between steps, until ``--duration`` ends. With a pause, session ``i``
+  of ``N`` starts ``i / N`` of a pause into the window, so the sessions' actions are spread in
+  time as independent users' are (all starting at one instant, they came in waves of N renders
+  at once, every pause). Session ``i`` is signed in
   as user ``i mod len(users)`` and starts at step ``i mod steps``, so the sessions do not all
   open the same view at once. Before the timed window, one session per user replays its steps
   ``--warmup`` times (untimed), so the figures are for a warm server.
@@ -473,6 +476,8 @@ def run_load(
         client, (samples, renders) = clients[index], per_session[index]
         steps = sequences[client.user]
         position = index
+        if pause > 0:  # arrivals spread over one pause, not 200 sessions clicking at one instant
+            time.sleep(index / len(clients) * pause)
         while time.monotonic() < deadline:
             step = steps[position % len(steps)]
             position += 1

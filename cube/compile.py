@@ -82,6 +82,9 @@ def dim_expr(t, d: Dimension):
 def filter_predicate(t, f: ResolvedFilter):
     """Ibis predicate for one resolved filter."""
     e = dim_expr(t, f.dimension)
+    if e.type().is_boolean() and f.op != "contains":
+        # an "int" dimension over a flag is compared with 1 / 0; Spark refuses boolean = int
+        e = e.cast("int64")
     vals = f.values
     if f.op == "contains":
         return e.cast("string").lower().contains(vals[0].lower())

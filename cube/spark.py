@@ -41,10 +41,13 @@ def table_names() -> list[str]:
 
 
 def load_from_duckdb(session: Any, con: Any, names: list[str] | None = None) -> Any:
-    """Copy tables of a DuckDB warehouse into ``session`` as temp views; return the Ibis backend."""
+    """Copy tables of a DuckDB warehouse into ``session`` as temp views; return the Ibis backend.
+
+    Handed over as Arrow (PySpark 4): through pandas, a missing text became the string "NaN",
+    an all-null text column a double and 32-bit integers 64-bit ones."""
     for name in names or table_names():
         arrow = con.sql(f'SELECT * FROM "{name}"').to_arrow_table()  # names come from the contract
-        session.createDataFrame(arrow.to_pandas()).createOrReplaceTempView(name)
+        session.createDataFrame(arrow).createOrReplaceTempView(name)
     return ibis.pyspark.connect(session)
 
 
