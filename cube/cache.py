@@ -179,21 +179,12 @@ def put(k: str, result: Result) -> None:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as w:
         w.write_table(table)
-    try:
-        _cache().set(k, sink.getvalue().to_pybytes())
-    except FAULTS as exc:
-        _fault(exc, "storing a result")
+    put_bytes(k, sink.getvalue().to_pybytes(), "storing a result")
 
 
 def get(k: str) -> Result | None:
     """The cached result under ``k``, or None (a miss, or a cache that cannot be used)."""
-    if not _available():
-        return None
-    try:
-        raw = _cache().get(k)
-    except FAULTS as exc:
-        _fault(exc, "reading a result")
-        return None
+    raw = get_bytes(k, "reading a result")
     if raw is None:
         return None
     table = pa.ipc.open_stream(raw).read_all()
@@ -204,26 +195,26 @@ def get(k: str) -> Result | None:
     )
 
 
-def put_bytes(k: str, value: bytes) -> None:
-    """Store opaque bytes under ``k`` (answers other layers keep; same store, same faults)."""
+def put_bytes(k: str, value: bytes, doing: str = "storing an answer") -> None:
+    """Store bytes under ``k`` (results, and answers other layers keep); does nothing (after
+    one warning) if the cache cannot be written."""
     if not _available():
         return
     try:
         _cache().set(k, value)
     except FAULTS as exc:
-        _fault(exc, "storing an answer")
+        _fault(exc, doing)
 
 
-def get_bytes(k: str) -> bytes | None:
-    """The bytes stored under ``k`` by :func:`put_bytes`, or None."""
+def get_bytes(k: str, doing: str = "reading an answer") -> bytes | None:
+    """The bytes stored under ``k``, or None (a miss, or a cache that cannot be used)."""
     if not _available():
         return None
     try:
-        raw = _cache().get(k)
+        return _cache().get(k)
     except FAULTS as exc:
-        _fault(exc, "reading an answer")
+        _fault(exc, doing)
         return None
-    return bytes(raw) if raw is not None else None
 
 
 def clear() -> None:

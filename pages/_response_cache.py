@@ -51,6 +51,7 @@ _answers: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
 _held = 0
 stats = {"hits": 0, "shared_hits": 0, "misses": 0}
 _pure_outputs: set[str] | None = None
+_code: str | None = None
 
 
 def pure(func: Callable) -> Callable:
@@ -73,9 +74,6 @@ def code_version() -> str:
                 digest.update(file.read_bytes())
         _code = digest.hexdigest()[:16]
     return _code
-
-
-_code: str | None = None
 
 
 def _pure() -> set[str]:
