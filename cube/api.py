@@ -41,7 +41,7 @@ from typing import Any
 
 import pandas as pd
 
-from cube import connection, engine, ops
+from cube import cache, connection, engine, ops
 from cube.model import CUBES, get_cube, hierarchy_levels, next_level, resolve_member
 from cube.query import (
     FILTER_OPS,
@@ -78,6 +78,9 @@ __all__ = [
     "execute",
     "scored",
     "scored_months",
+    "kept_bytes",
+    "keep_bytes",
+    "cache_place",
     "hierarchies",
     "iter_drill_through",
     "label_column",
@@ -165,6 +168,21 @@ def scored_months() -> dict[str, str | None]:
     incremental append carried them over from the previous version, None when they were scored
     on the current data. Pages showing scores say so while any kind they show is carried."""
     return scores.scored_months(connection.warehouse_version())
+
+
+def kept_bytes(key: str) -> bytes | None:
+    """Bytes another layer kept in the shared result cache under ``key`` (None: not there)."""
+    return cache.get_bytes(key)
+
+
+def keep_bytes(key: str, value: bytes) -> None:
+    """Keep ``value`` in the shared result cache (the home's disk cache, or Redis)."""
+    cache.put_bytes(key, value)
+
+
+def cache_place() -> str:
+    """Where the shared result cache is (a home's folder, or a Redis URL without password)."""
+    return cache.where()
 
 
 def data_version() -> str | None:

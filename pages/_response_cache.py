@@ -34,9 +34,7 @@ import dash
 import flask
 import flask_login
 
-from cube import cache as shared
-from cube.api import data_version
-from data import paths
+from cube.api import cache_place, data_version, keep_bytes, kept_bytes
 from pages._session import current_lang, current_scope
 
 CALLBACK_PATH = "/_dash-update-component"
@@ -119,8 +117,8 @@ def answer_key(raw: bytes) -> str | None:
     version = data_version()
     if version is None or not getattr(user, "is_authenticated", False):
         return None
-    who = repr((user.role, current_scope(), current_lang(), version, code_version(), str(paths.home_path())))
-    return shared.key("callback-answer", who, hashlib.sha256(raw).hexdigest())
+    who = repr((user.role, current_scope(), current_lang(), version, code_version(), cache_place()))
+    return hashlib.sha256(f"callback-answer {who} ".encode() + raw).hexdigest()
 
 
 def _remember(key: str, status: int, data: bytes) -> None:
@@ -142,7 +140,7 @@ def _recall(key: str) -> tuple[int, bytes] | None:
             _answers.move_to_end(key)
             stats["hits"] += 1
             return found
-    raw = shared.get_bytes(key)
+    raw = kept_bytes(key)
     if raw is None or len(raw) < 3:
         return None
     status, data = int(raw[:3]), raw[3:]
@@ -183,7 +181,7 @@ def install(server: flask.Flask) -> None:
         with _lock:
             stats["misses"] += 1
         _remember(key, response.status_code, data)
-        shared.put_bytes(key, b"%03d" % response.status_code + data)
+        keep_bytes(key, b"%03d" % response.status_code + data)
         return response
 
 
