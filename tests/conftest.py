@@ -108,6 +108,33 @@ def segmentation_and_value_runs(demo_home: Path):
         return runs.run("segmentation", {"random_state": 0}), runs.run("value", {"random_state": 0})
 
 
+@pytest.fixture
+def approval_on(demo_home: Path):
+    """Approval required for one test (returns the served data version). After it the shared
+    demo is as before: the value scores published before are published again, and the runs the
+    test started are set aside (marked rejected), so the latest value run the pages show is again
+    the one the cube serves (an approved test run left newest would show no value tiers)."""
+    from data import ops_store, scores, warehouse
+    from mining import runs
+
+    version = warehouse.data_version()
+    before = scores.current(version).get("value")
+    known = set(runs.list_runs()["run_id"])
+    runs.set_approval_required(True, "admin")
+    yield version
+    runs.set_approval_required(False, "admin")
+    started = set(runs.list_runs()["run_id"]) - known
+    with ops_store.transaction() as con:
+        for run_id in started:
+            con.execute(
+                "UPDATE mining_approvals SET state = 'rejected', note = 'set aside after a test' "
+                "WHERE run_id = ?",
+                (run_id,),
+            )
+    if before is not None:
+        scores.publish("value", version, before.run_id, before.path)
+
+
 # --- the operational store on both engines ------------------------------------------------------
 
 

@@ -294,17 +294,6 @@ def test_a_listed_run_is_cancelled_by_an_analyst_but_not_by_a_presenter(mams_app
         runs._finish(run_id, "cancelled", None, {}, "test over")
 
 
-@pytest.fixture
-def approval_on(demo_home):
-    version = warehouse.data_version()
-    before = scores.current(version).get("value")
-    runs.set_approval_required(True, "admin")
-    yield version
-    runs.set_approval_required(False, "admin")
-    if before is not None:
-        scores.publish("value", version, before.run_id, before.path)
-
-
 def test_an_awaiting_run_is_approved_by_an_admin_only(mams_app, approval_on):
     from pages import models as page
 

@@ -274,18 +274,6 @@ def test_the_models_warnings_end_up_in_the_run_record(probe):
 # --- approval before publishing ------------------------------------------------------------------
 
 
-@pytest.fixture
-def approval_on(demo_home):
-    """Approval required for one test; the value scores published before are restored after."""
-    version = warehouse.data_version()
-    before = scores.current(version).get("value")
-    runs.set_approval_required(True, "admin")
-    yield version
-    runs.set_approval_required(False, "admin")
-    if before is not None:
-        scores.publish("value", version, before.run_id, before.path)
-
-
 def test_with_approval_required_a_run_waits_and_an_admin_publishes_it(approval_on):
     version = approval_on
     assert runs.approval_required()
