@@ -173,6 +173,10 @@ def bar_chart(
     return _base_layout(fig)
 
 
+# histories of at most this many months are ticked month by month
+MONTHLY_TICKS_UP_TO = 12
+
+
 def line_chart(
     frame: pd.DataFrame,
     x: str,
@@ -203,7 +207,10 @@ def line_chart(
         )
     _value_axis(fig, "y", all_values, fmt, lang, y_title, include_zero=False)
     fig.update_layout(legend={"orientation": "h", "y": -0.2})
-    fig.update_xaxes(tickformat="%Y-%m")  # months read alike in both languages
+    # months read alike in both languages; a short history gets one tick per month (left to
+    # itself plotly puts ticks between the months and labels them all with the same month)
+    few = frame[x].nunique() <= MONTHLY_TICKS_UP_TO
+    fig.update_xaxes(tickformat="%Y-%m", **({"dtick": "M1"} if few else {}))
     return _base_layout(fig, height=height)
 
 

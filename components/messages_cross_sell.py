@@ -5,8 +5,8 @@ from __future__ import annotations
 MESSAGES: dict[str, dict[str, str]] = {
     "cross_sell.title": {"en": "Cross-sell, churn and response", "zh": "交叉销售、流失与响应"},
     "cross_sell.version": {
-        "en": "Data version {version}. Every figure comes from the latest succeeded run on this data.",
-        "zh": "数据版本 {version}。所有数字均来自该数据上最近一次成功的模型运行。",
+        "en": "Data version {version}. Every figure comes from the model runs named below.",
+        "zh": "数据版本 {version}。所有数字均来自下列模型运行。",
     },
     "cross_sell.run_line": {
         "en": "{model}: run {run_id}, month {month}, finished {date}",

@@ -5,12 +5,12 @@ from __future__ import annotations
 MESSAGES: dict[str, dict[str, str]] = {
     "segmentation.title": {"en": "Segmentation", "zh": "客户细分"},
     "segmentation.subtitle": {
-        "en": "Behaviour segments and value tiers of the models run on the data being served (data "
-        "version {version}). Cube figures are for the run's month, under your scope and the filters; "
-        "the model's own charts (factors, map, z-scores, choice of k, migration) cover every customer "
-        "the model was fitted on.",
-        "zh": "基于当前数据（数据版本 {version}）运行的模"
-        "型得到的行为细分与价值分层。立方体指标为模型所用月份、"
+        "en": "Behaviour segments and value tiers of the model runs named below, over the data being "
+        "served (data version {version}). Cube figures are for the run's month, under your scope and "
+        "the filters; the model's own charts (factors, map, z-scores, choice of k, migration) cover "
+        "every customer the model was fitted on.",
+        "zh": "下列模型运行得到的行为细分与价值分层，"
+        "基于当前数据（数据版本 {version}）。立方体指标为模型所用月份、"
         "在您的权限范围和筛选条件下的数据；模型自身的图表（因子、分布图、Z值、k的选择、迁移）覆盖模型拟合的全部客户。",
     },
     "segmentation.no_version": {

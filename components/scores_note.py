@@ -48,8 +48,9 @@ def carried_text(months: Mapping[str, str | None], kinds: Iterable[str], lang: s
 def carried_scores_note(
     months: Mapping[str, str | None], kinds: Iterable[str], lang: str, element_id: str
 ) -> html.Div | None:
-    """A short muted line saying the scores shown describe an earlier month, or None."""
+    """A short highlighted line saying the scores shown describe an earlier month, or None (a
+    banker must not take last month's segments or churn bands for this month's)."""
     text = carried_text(months, kinds, lang)
     if text is None:
         return None
-    return html.Div(text, id=element_id, className="small text-muted mb-1 scores-carried")
+    return html.Div(text, id=element_id, className="small alert alert-warning py-1 px-2 mb-2 scores-carried")

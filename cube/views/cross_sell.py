@@ -40,9 +40,8 @@ import pyarrow.parquet as pq
 from cube import api, connection, labels
 from cube.api import Filter, Query, Scope
 from cube.model.base import BEST_OFFER
+from cube.views.shown_runs import shown_run
 from cube.views.state import ViewState
-from data import scores
-from mining import runs as registry
 from mining.runs import RunRecord
 
 CUBE = "customers"
@@ -69,20 +68,6 @@ GRAPH_NODES_MAX = 40
 def served_version() -> str | None:
     """The warehouse version the cube serves (the runs shown must be fitted on it)."""
     return connection.warehouse_version()
-
-
-def shown_run(kind: str, data_version: str | None) -> RunRecord | None:
-    """The run of ``kind`` the view shows for ``data_version``: the one whose scores the cube
-    serves as customer dimensions, if any (a newer run may await an administrator's approval:
-    its figures would not match the lists), else the latest succeeded run."""
-    if data_version is None:
-        return None
-    published = scores.current(data_version).get(kind)
-    if published is not None:
-        run = registry.get_run(published.run_id)
-        if run is not None and run.status == "succeeded" and run.data_version == data_version:
-            return run
-    return registry.latest_run(kind, data_version)
 
 
 def runs(data_version: str | None = None) -> dict[str, RunRecord | None]:

@@ -1,8 +1,9 @@
 """The Segmentation view: the latest segmentation and value runs of the data being served.
 
-Everything here reads the runs fitted on the **served data version** only
-(``mining.runs.latest_run(kind, version)``, the version from :mod:`cube.connection`): scores
-of another load may belong to other customers. Two kinds of figures:
+Everything here reads the runs of the **served data version** only
+(:func:`cube.views.shown_runs.shown_run`, the version from :mod:`cube.connection`): scores
+of another load may belong to other customers; after a monthly append, the run whose scores
+were carried over to the new version (the page says which month they describe). Two kinds of figures:
 
 - **The model's own outputs** (Parquet files of the run, read once per run id and kept in a
   small cache, only the columns needed): factor loadings and the variance each factor explains,
@@ -38,6 +39,7 @@ import pandas as pd
 from cube import api, connection
 from cube.api import Filter, Query, Scope
 from cube.model.labels import DETAIL_COLUMNS, NOT_SCORED
+from cube.views.shown_runs import shown_run
 from cube.views.state import ViewState, month_date
 from data import scores
 from mining import runs, segment_names
@@ -75,8 +77,10 @@ def served_version() -> str | None:
 
 
 def latest(kind: str) -> runs.RunRecord | None:
-    """The latest succeeded run of ``kind`` on the served data version, or None."""
-    return runs.latest_run(kind, served_version())
+    """The run of ``kind`` the page shows (:func:`cube.views.shown_runs.shown_run`): the one
+    the cube serves for the served data version (after a monthly append, the run whose scores
+    were carried over), else the latest succeeded run on that version, or None."""
+    return shown_run(kind, served_version())
 
 
 def run_month(run: runs.RunRecord | None) -> str | None:
@@ -92,7 +96,7 @@ def in_cube(run: runs.RunRecord | None) -> bool:
     run; only then do cube figures and drill-throughs speak of its segments."""
     if run is None:
         return False
-    served = scores.current(run.data_version).get(run.kind)
+    served = scores.current(served_version()).get(run.kind)
     return served is not None and segment_names.base_run_id(served.run_id) == run.run_id
 
 

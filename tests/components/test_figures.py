@@ -142,3 +142,13 @@ def test_builders_accept_empty_frames(members):
     empty = members.iloc[0:0]
     assert figures.drill_bar(empty, "name", "aum", "key", lang="zh").data[0].y == ()
     assert figures.bar_chart(empty, "name", "aum", "key", "money", "zh").data[0].y == ()
+
+
+def test_a_short_history_is_ticked_month_by_month(months):
+    """Two months left to plotly get ticks between them, each labelled with the same month."""
+    series = {"aum": "AUM"}
+    short = _json(figures.line_chart(months.head(2), "month_date", series, "money", "en"))
+    assert short["layout"]["xaxis"]["dtick"] == "M1"
+    long = pd.DataFrame({"month_date": pd.date_range("2024-01-01", periods=24, freq="MS"), "aum": 1.0})
+    ticks = _json(figures.line_chart(long, "month_date", series, "money", "en"))["layout"]["xaxis"]
+    assert "dtick" not in ticks
