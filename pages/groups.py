@@ -375,9 +375,9 @@ def layout(**_query):
 def _saved_table(user, lang: str):
     frame = saved_frame(groups.list_for(user), lang)
     if frame.empty:
-        return html.Div(
-            [empty_state(t("groups.saved_none", lang)), data_grid(frame, {"name": ""}, Ids.table, lang)],
-        )
+        grid = data_grid(frame, {"name": ""}, Ids.table, lang)  # the callbacks read its selection
+        grid.style = {"display": "none"}  # the empty state says it all, not a second "no rows"
+        return html.Div([empty_state(t("groups.saved_none", lang)), grid])
     headers = {c: t(f"groups.col.{c}", lang) for c in frame.columns if c != "id"}
     grid = data_grid(frame, headers, Ids.table, lang, {"members": "count", "aum": "money_compact"})
     grid.getRowId = "params.data.id"
