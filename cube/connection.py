@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import ibis
+import ibis.backends.duckdb  # noqa: F401 - at start, not in the first user's query (0.4 s)
 
 from cube import spark  # cheap: pyspark itself is imported only when a Spark session starts
 from data import scores, warehouse
