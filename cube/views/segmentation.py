@@ -1,4 +1,4 @@
-"""The Segmentation view: the latest segmentation and value runs of the data being served.
+"""The Segmentation view: the segmentation and value runs shown for the data being served.
 
 Everything here reads the runs of the **served data version** only
 (:func:`cube.views.shown_runs.shown_run`, the version from :mod:`cube.connection`): scores

@@ -229,9 +229,9 @@ def test_every_declared_view_query_identical_on_spark_and_duckdb(
         declared_in_all += len(declared)
         seen: set[str] = set()  # views share queries (the same KPI on two pages): each runs once
         for name, run, query in declared:
-            if repr(query) in seen:
+            if (key := repr(query)) in seen:
                 continue
-            seen.add(repr(query))
+            seen.add(key)
             duck, spk = _run_on_both(run, tiny_con, spark_backend, version)
             _assert_same(f"{sname}: {name}", spk, duck)
             covered += 1
