@@ -25,6 +25,7 @@ from auth.secret import secret_key
 from components import i18n
 from components.frame import click_menu, filter_bar
 from components.layout import navbar
+from cube import warm
 from data import ops_store, paths
 from pages import _frame  # noqa: F401 - registers the frame's callbacks (filter bar, click menu)
 from pages import _jobs as jobs_manager
@@ -73,6 +74,10 @@ class CallbackQuietSessions(SecureCookieSessionInterface):
 
 
 def _configure_server(server: flask.Flask, script_hashes: Callable[[], Sequence[str]] = tuple) -> None:
+    # First, so every request counts (a later hook may answer early): the background warm of a
+    # new data version waits while this process serves someone (cube.warm)
+    server.before_request(warm.request_started)
+    server.teardown_request(lambda _exc: warm.request_finished())
     server.config.update(
         SECRET_KEY=secret_key(),
         SESSION_COOKIE_HTTPONLY=True,
@@ -386,6 +391,7 @@ if __name__ == "__main__":
 
         if autorun.start_in_background() is not None:
             print("Running the models missing on these data in the background (see the Model runs page)")
+    warm.start()  # prepares each new data version's views in the background (MAMS_WARM)
     host = f"[{settings.host}]" if ":" in settings.host else settings.host  # IPv6 in a URL
     print(f"Serving on http://{host}:{settings.port} (Ctrl+C to stop)", flush=True)
     app.run(host=settings.host, port=settings.port, debug=settings.debug)

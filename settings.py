@@ -101,6 +101,11 @@ class Settings(BaseSettings):
         True,
         "`1`: at start, run in the background each model that has no run on the served data.",
     )
+    warm: bool = _env(
+        "MAMS_WARM",
+        True,
+        "`1`: each serving process prepares every new data version's views in the background.",
+    )
     currency_code: str = _env(
         "MAMS_CURRENCY_CODE", "CNY", "ISO 4217 code of the money in the data.", pattern=r"^[A-Z]{3}$"
     )

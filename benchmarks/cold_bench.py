@@ -9,6 +9,11 @@ then lets them all replay their user's recorded steps once, at the same moment: 
 morning right after the monthly load. Every render is cold for its key the first time any
 session asks for it; the others wait for the same work or find it done. Reports p50/p95/max of
 every render, and of the first render of each distinct (user, step). Stops the server at the end.
+
+Each worker warms the new data version in the background (``cube.warm``) unless ``--no-warm``
+(``MAMS_WARM=0``). By default the sessions arrive at once, while the warm runs: the worst case.
+``--settle S`` lets the server run S seconds first, as when users arrive some time after the
+load landed. The workers' warm log lines (gunicorn's log) are reported.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -31,14 +37,15 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import load_bench as lb  # noqa: E402 - after the path fix above
 
 
-def start_server(home: Path, port: int, workers: int) -> subprocess.Popen:
+def start_server(home: Path, port: int, workers: int, warm: bool, log) -> subprocess.Popen:
     env = {**os.environ, "MAMS_HOME": str(home), "MAMS_MODELS_AT_START": "0"}
+    env["MAMS_WARM"] = "1" if warm else "0"
     server = subprocess.Popen(
         ["gunicorn", "app:server", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--no-control-socket"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
     )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -51,10 +58,21 @@ def start_server(home: Path, port: int, workers: int) -> subprocess.Popen:
     raise SystemExit("the server did not answer within 300 s")
 
 
-def run(home: Path, sequences: lb.Sequences, sessions: int, port: int, workers: int) -> dict:
+def run(
+    home: Path, sequences: lb.Sequences, sessions: int, port: int, workers: int, warm: bool, settle: float
+) -> dict:
     shutil.rmtree(home / "cache", ignore_errors=True)  # the result cache: nothing computed yet
-    server = start_server(home, port, workers)
+    with tempfile.TemporaryFile(mode="w+") as log:
+        out = _run(home, sequences, sessions, port, workers, warm, log, settle)
+        log.seek(0)
+        out["warm_log"] = [line.strip() for line in log if "warm" in line]
+    return out
+
+
+def _run(home, sequences, sessions, port, workers, warm, log, settle) -> dict:
+    server = start_server(home, port, workers, warm, log)
     try:
+        time.sleep(settle)
         url = f"http://127.0.0.1:{port}"
         clients, _ = lb.sign_in_sessions(url, list(sequences), sessions)
         renders: list[lb.Render] = []
@@ -87,6 +105,8 @@ def run(home: Path, sequences: lb.Sequences, sessions: int, port: int, workers: 
     return {
         "sessions": sessions,
         "workers": workers,
+        "warm": warm,
+        "settle_s": settle,
         "elapsed_s": elapsed,
         "errors": errors,
         "all": lb._latency([r.seconds for r in renders]),
@@ -102,9 +122,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--port", type=int, default=8781)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-warm", action="store_true", help="MAMS_WARM=0: no background warm")
+    parser.add_argument("--settle", type=float, default=0.0, help="seconds the server runs before users come")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    out = run(args.home, lb.load_sequences(args.sequences), args.sessions, args.port, args.workers)
+    sequences = lb.load_sequences(args.sequences)
+    out = run(args.home, sequences, args.sessions, args.port, args.workers, not args.no_warm, args.settle)
     print(json.dumps(out, indent=1))
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))

@@ -50,7 +50,8 @@ def base_table(cube: Cube, con: Any, attributes: set[str] = frozenset()):
 
 def parquet_view(con: Any, path, prefix: str) -> str:
     """Name of a view of backend ``con`` over a published Parquet file, registered once per
-    backend (DuckDB views are private to the cursor that made them)."""
+    backend (DuckDB views are private to the cursor that made them). The name follows from the
+    file alone, so SQL compiled on one backend names the same view on any other."""
     registered = con.__dict__.setdefault("_mams_parquet_views", {})
     name = registered.get(path)
     if name is None:
@@ -58,6 +59,22 @@ def parquet_view(con: Any, path, prefix: str) -> str:
         con.read_parquet(str(path), table_name=name)
         registered[path] = name
     return name
+
+
+def views_read(con: Any, sql: str) -> tuple[tuple[Any, str], ...]:
+    """The (path, name) of each Parquet view of ``con`` that ``sql`` reads: what another backend
+    must register before it runs that SQL (:func:`register_views`)."""
+    registered = con.__dict__.get("_mams_parquet_views", {})
+    return tuple((path, name) for path, name in registered.items() if f'"{name}"' in sql)
+
+
+def register_views(con: Any, views: tuple[tuple[Any, str], ...]) -> None:
+    """Register on ``con`` the Parquet views ``views`` (from :func:`views_read`) it lacks."""
+    registered = con.__dict__.setdefault("_mams_parquet_views", {})
+    for path, name in views:
+        if registered.get(path) != name and name not in registered.values():
+            con.read_parquet(str(path), table_name=name)
+            registered.setdefault(path, name)
 
 
 def attribute_columns(dims: Iterable[Dimension], filters: Iterable[ResolvedFilter]) -> set[str]:

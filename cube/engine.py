@@ -12,15 +12,24 @@ import threading
 import time
 import warnings
 from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import contextmanager
-from typing import Any
+from contextvars import ContextVar
+from typing import Any, NamedTuple
 
 import ibis
 import pandas as pd
 import pyarrow as pa
 
-from cube import cache, connection, labels, routing, security
-from cube.compile import attribute_columns, base_table, compile_query, filtered
+from cube import cache, connection, labels, routing, scope_template, security
+from cube.compile import (
+    attribute_columns,
+    base_table,
+    compile_query,
+    filtered,
+    register_views,
+    views_read,
+)
 from cube.model import get_cube
 from cube.model.labels import DETAIL_COLUMNS
 from cube.query import MAX_PAGE_SIZE, ColumnInfo, CubeError, Filter, Query, Result, Scope, label_column
@@ -99,33 +108,83 @@ def in_declared_order(frame: pd.DataFrame, rq: ResolvedQuery) -> pd.DataFrame:
     )
 
 
-_plans: OrderedDict[tuple, tuple] = OrderedDict()
+class Plan(NamedTuple):
+    """A query routed and compiled: the SQL to run, where it reads, the result's column names,
+    the Ibis expression (None for SQL bound from a scope template, which runs as SQL only), and
+    the Parquet views the SQL reads (registered on whichever backend runs it)."""
+
+    sql: str
+    served_by: str
+    aliases: dict[str, str]
+    expr: Any
+    views: tuple[tuple[Any, str], ...] = ()
+
+
+_plans: OrderedDict[tuple, Plan] = OrderedDict()
 _plans_lock = threading.Lock()
-PLAN_CACHE_SIZE = 512
+PLAN_CACHE_SIZE = 2048
+stats = {"plans_compiled": 0, "plans_bound": 0}
 
 
-def _plan(
-    rq: ResolvedQuery, scope: Scope, con: Any, version: str | None
-) -> tuple[str, str, dict[str, str], Any]:
-    """Routed and compiled (sql, served_by, aliases, expr), memoised per query, scope, data and
-    backend: compiling through Ibis costs tens of ms, running a rollup query a few."""
-    key = (rq.query, scope, version or id(con), id(con))
-    with _plans_lock:
-        hit = _plans.get(key)
-        if hit is not None:
-            _plans.move_to_end(key)
-            return hit
+def _plan(rq: ResolvedQuery, scope: Scope, con: Any, version: str | None) -> Plan:
+    """The query's plan, memoised per query, row grants and data version: compiling through
+    Ibis costs tens of ms, running a rollup query a few. On DuckDB a plan's SQL serves every
+    backend (thread) of the process, and a scope with granted ids is bound from the plan of its
+    shape (:mod:`cube.scope_template`); other engines keep one plan per backend."""
+    sql_only = version is not None and getattr(con, "name", "") == "duckdb"
+    rows = scope_template.rows_only(scope)
+    key = (rq.query, rows, version) if sql_only else (rq.query, rows, version or id(con), id(con))
+    plan = _memo(key)
+    if plan is None:
+        plan = _bound(rq, rows, con, version) if sql_only else None
+        plan = plan or _compiled(rq, rows, con)
+        _keep(key, plan)
+    return plan
+
+
+def _bound(rq: ResolvedQuery, rows: Scope, con: Any, version: str) -> Plan | None:
+    """The plan of ``rows`` bound from its shape's template plan (None: compile directly)."""
+    shaped = scope_template.template(rows)
+    if shaped is None:
+        return None
+    shape, binding = shaped
+    key = (rq.query, shape, version)
+    template = _memo(key)
+    if template is None:
+        template = _compiled(rq, shape, con)
+        _keep(key, template)
+    sql = scope_template.bind(template.sql, binding) if template.sql else None
+    if sql is None:
+        return None
+    stats["plans_bound"] += 1
+    return Plan(sql, template.served_by, template.aliases, None, template.views)
+
+
+def _compiled(rq: ResolvedQuery, scope: Scope, con: Any) -> Plan:
     expr, served_by, aliases = compile_query(rq, scope, con, routing.route(rq, scope, con))
     try:
-        sql = str(ibis.to_sql(expr))
+        # one line: a pretty printer would wrap differently for a longer literal, and SQL bound
+        # from a scope template must be the very SQL a direct compilation gives
+        sql = str(ibis.to_sql(expr, pretty=False))
     except Exception:  # noqa: BLE001 - some backends cannot render SQL; run the expression
         sql = ""
-    plan = (sql, served_by, aliases, expr)
+    stats["plans_compiled"] += 1
+    return Plan(sql, served_by, aliases, expr, views_read(con, sql) if sql else ())
+
+
+def _memo(key: tuple) -> Plan | None:
+    with _plans_lock:
+        plan = _plans.get(key)
+        if plan is not None:
+            _plans.move_to_end(key)
+        return plan
+
+
+def _keep(key: tuple, plan: Plan) -> None:
     with _plans_lock:
         _plans[key] = plan
         while len(_plans) > PLAN_CACHE_SIZE:
             _plans.popitem(last=False)
-    return plan
 
 
 def _plain_numbers(table: pa.Table) -> pa.Table:
@@ -153,9 +212,17 @@ def execute(query: Query, scope: Scope, lang: str = "en", use_cache: bool = True
         return _execute(query, scope, lang, use_cache)
 
 
+# Called before each query the current thread runs, if set: the background warm waits there
+# while its process serves a request (cube.warm).
+before_query: ContextVar[Callable[[], None] | None] = ContextVar("mams_before_query", default=None)
+
+
 def _execute(query: Query, scope: Scope, lang: str, use_cache: bool) -> Result:
     if not isinstance(scope, Scope):
         raise CubeError("a Scope is required")
+    hook = before_query.get()
+    if hook is not None:
+        hook()
     t0 = time.perf_counter()
     version = connection.data_version()
     key = cache.key("execute", query, scope, lang, version) if use_cache and version else None
@@ -170,13 +237,15 @@ def _execute(query: Query, scope: Scope, lang: str, use_cache: bool) -> Result:
     if not scope.customer_rows and _customer_level(rq):
         raise CubeError("this user's scope shows aggregates only: no customer-level rows")
     con = connection.backend()
-    sql, served_by, aliases, expr = _plan(rq, scope, con, version)  # version read once per query
+    plan = _plan(rq, scope, con, version)  # version read once per query
+    sql, served_by, aliases = plan.sql, plan.served_by, plan.aliases
     if sql and getattr(con, "name", "") == "duckdb":
-        # Run the SQL compiled once above on this thread's cursor; compiling the expression
-        # again inside Ibis would double the per-query overhead.
+        # Run the SQL compiled once (maybe on another thread's cursor) on this thread's cursor;
+        # compiling the expression again inside Ibis would double the per-query overhead.
+        register_views(con, plan.views)
         table = con.raw_sql(sql).to_arrow_table()
     else:
-        table = expr.to_pyarrow()
+        table = plan.expr.to_pyarrow()
     frame = _plain_numbers(table).to_pandas().rename(columns=aliases)
     frame = add_labels(frame, rq, scope, lang, con)
     frame = in_declared_order(frame, rq)

@@ -17,6 +17,10 @@ TEST_CUSTOMERS = 8000
 TEST_MONTHS = 24
 TEST_SEED = 7
 
+# Servers the tests start (python app.py, gunicorn) do not warm data versions in the background:
+# the CPU belongs to the tests. tests/cube/test_warm.py runs the warm itself.
+os.environ["MAMS_WARM"] = "0"
+
 
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -32,7 +32,7 @@ def test_defaults(clean_env):
     assert (s.home, s.secret_key, s.https, s.debug) == (ROOT / "var", None, False, False)
     assert (s.engine, s.duckdb_threads, s.duckdb_memory) == ("duckdb", 2, "4GB")
     assert (s.spark_master, s.spark_memory) == ("local[2]", "2g")
-    assert (s.host, s.port, s.models_at_start) == ("127.0.0.1", 8050, True)
+    assert (s.host, s.port, s.models_at_start, s.warm) == ("127.0.0.1", 8050, True, True)
     assert (s.currency_code, s.currency_symbol, s.currency_cjk_units) == ("CNY", "¥", True)
     assert s.proxy_hops == 0
     assert (s.load_threads, s.load_memory) == (2, "6GB")
@@ -53,6 +53,7 @@ def test_environment_overrides_and_changes_are_seen_at_once(clean_env, tmp_path)
         "MAMS_SPARK_MASTER": "spark://head:7077",
         "MAMS_SPARK_MEMORY": "512m",
         "MAMS_MODELS_AT_START": "0",
+        "MAMS_WARM": "0",
         "MAMS_CURRENCY_CODE": "EUR",
         "MAMS_CURRENCY_SYMBOL": "€",
         "MAMS_CURRENCY_CJK_UNITS": "0",
@@ -71,7 +72,7 @@ def test_environment_overrides_and_changes_are_seen_at_once(clean_env, tmp_path)
     assert (s.home, s.secret_key.get_secret_value(), s.https, s.debug) == (tmp_path, "k" * 32, True, True)
     assert (s.engine, s.duckdb_threads, s.duckdb_memory) == ("spark", 4, "1.5GiB")
     assert (s.spark_master, s.spark_memory, s.host, s.port) == ("spark://head:7077", "512m", "0.0.0.0", 9000)
-    assert s.models_at_start is False and s.proxy_hops == 1
+    assert s.models_at_start is False and s.warm is False and s.proxy_hops == 1
     assert s.ops_url == "postgresql://mams@db:5432/ops"
     assert (s.shared_dir, s.redis_url) == (tmp_path / "shared", "redis://:pw@cache:6379/0")
     assert (s.jobs_backend, s.cache_backend) == ("diskcache", "redis")
