@@ -72,7 +72,7 @@ def register_views(con: Any, views: tuple[tuple[Any, str], ...]) -> None:
     """Register on ``con`` the Parquet views ``views`` (from :func:`views_read`) it lacks."""
     registered = con.__dict__.setdefault("_mams_parquet_views", {})
     for path, name in views:
-        if registered.get(path) != name and name not in registered.values():
+        if name not in registered.values():
             con.read_parquet(str(path), table_name=name)
             registered.setdefault(path, name)
 
