@@ -37,16 +37,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "A rule A → B: support = share of customers holding A and B; confidence = share of A's "
         "holders who hold B; lift = confidence / share holding B (above 1: B is more common among A's "
         "holders); leverage = support − support(A) × support(B); conviction = (1 − support(B)) / "
-        "(1 − confidence), ∞ when every holder of A holds B.",
+        "(1 − confidence), ∞ when every holder of A holds B. "
+        "A longer rule is hidden, unless you switch that off, when its confidence is less than one point "
+        "above a shorter rule's for the same B (adding a product almost everyone holds adds nothing).",
         "zh": "规则 A → B：支持度 = 同时持有A和B的客户占比；置信度 = A的持有客户中持有B的占比；提升度 = "
         "置信度 / 持有B的客户占比（大于1表示A的持有客户更常持有B）；杠杆率 = 支持度 − 支持度(A) × "
-        "支持度(B)；确信度 = (1 − 支持度(B)) / (1 − 置信度)，A的持有客户全部持有B时为∞。",
+        "支持度(B)；确信度 = (1 − 支持度(B)) / (1 − 置信度)，A的持有客户全部持有B时为∞。"
+        "若较长规则的置信度比同一B的较短规则高不到一个百分点（加入几乎人人持有的产品并无新信息），"
+        "默认隐藏该规则，可关闭此选项。",
     },
     "cross_sell.min_support": {"en": "Min support", "zh": "最小支持度"},
     "cross_sell.min_confidence": {"en": "Min confidence", "zh": "最小置信度"},
     "cross_sell.min_lift": {"en": "Min lift", "zh": "最小提升度"},
     "cross_sell.product": {"en": "Product", "zh": "产品"},
     "cross_sell.all_products": {"en": "All products", "zh": "全部产品"},
+    "cross_sell.improving_only": {
+        "en": "Hide rules a shorter one explains",
+        "zh": "隐藏可由更短规则解释的规则",
+    },
     "cross_sell.rules_count": {
         "en": "{shown} of {total} rules",
         "zh": "共 {total} 条规则，显示 {shown} 条",

@@ -59,6 +59,7 @@ class Ids:
     min_confidence = "cross-sell--min-confidence"
     min_lift = "cross-sell--min-lift"
     rule_product = "cross-sell--rule-product"
+    improving_only = "cross-sell--improving-only"
     graph = "cross-sell--graph"
     product = "cross-sell--product"
     propensity = "cross-sell--propensity"
@@ -268,10 +269,20 @@ def _rules_tab(result: dict, lang: str):
                 ],
                 md=4,
             ),
+            dbc.Col(
+                dbc.Switch(
+                    id=Ids.improving_only,
+                    label=t("cross_sell.improving_only", lang),
+                    value=True,
+                    className="small",
+                ),
+                md=2,
+                className="d-flex align-items-end",
+            ),
         ],
         className="g-2 mb-2",
     )
-    rows = rules_rows(frame, names)
+    rows = rules_rows(view.rules(result["runs"]["crosssell"], view.RuleFilter(improving_only=True)), names)
     table = html.Div(
         [
             html.Div(_rules_count(len(rows), len(frame), lang), id=Ids.rules_count, className="small mb-1"),
@@ -335,18 +346,19 @@ def show_product_rules(node):
     Input(Ids.min_confidence, "value"),
     Input(Ids.min_lift, "value"),
     Input(Ids.rule_product, "value"),
+    Input(Ids.improving_only, "value"),
     prevent_initial_call=True,
 )
-def filter_rules(support, confidence, lift, product):
-    """The rules table under the thresholds and the product chosen (or clicked in the graph),
-    re-read from the served version's run."""
+def filter_rules(support, confidence, lift, product, improving_only=True):
+    """The rules table under the thresholds, the product chosen (or clicked in the graph) and,
+    when asked, without rules a shorter one explains as well; re-read from the served version's run."""
     require_user()
     lang = current_lang()
     run = view.runs()["crosssell"]
     if run is None:
         raise PreventUpdate
     every = view.rules(run)
-    frame = view.rules(run, view.RuleFilter.parse(support, confidence, lift, product))
+    frame = view.rules(run, view.RuleFilter.parse(support, confidence, lift, product, improving_only))
     names = view.product_names([*every["consequent"]], current_scope(), lang)
     return rules_rows(frame, names), _rules_count(len(frame), len(every), lang)
 

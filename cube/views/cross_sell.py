@@ -31,6 +31,7 @@ import datetime as dt
 import functools
 import math
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -110,17 +111,31 @@ RULE_COLUMNS = (
 )
 
 
+# A longer rule is worth showing only if its confidence beats every shorter rule with the same
+# consequent by this much (Bayardo, Agrawal & Gunopulos's "minimum improvement").
+MIN_IMPROVEMENT = 0.01
+
+
 @dataclass(frozen=True)
 class RuleFilter:
-    """What the rules table shows: thresholds and, optionally, rules involving ``product``."""
+    """What the rules table shows: thresholds, optionally rules involving ``product``, and with
+    ``improving_only`` only the rules that no shorter rule explains as well."""
 
     min_support: float = 0.0
     min_confidence: float = 0.0
     min_lift: float = 0.0
     product: str | None = None
+    improving_only: bool = False
 
     @classmethod
-    def parse(cls, support: Any = None, confidence: Any = None, lift: Any = None, product: Any = None):
+    def parse(
+        cls,
+        support: Any = None,
+        confidence: Any = None,
+        lift: Any = None,
+        product: Any = None,
+        improving_only: Any = False,
+    ):
         """From control values, anything malformed read as "no threshold"."""
 
         def number(value: Any, high: float) -> float:
@@ -131,7 +146,33 @@ class RuleFilter:
             return min(max(x, 0.0), high) if math.isfinite(x) else 0.0
 
         code = product if isinstance(product, str) and 0 < len(product) <= 64 else None
-        return cls(number(support, 1.0), number(confidence, 1.0), number(lift, 1e6), code)
+        return cls(
+            number(support, 1.0), number(confidence, 1.0), number(lift, 1e6), code, improving_only is True
+        )
+
+
+def improvement(frame: pd.DataFrame) -> np.ndarray:
+    """Per rule, its confidence minus the best confidence among the run's rules with the same
+    consequent and a shorter antecedent contained in its own; NaN where there is none (a pair
+    rule, or shorter rules that fell below the run's minimum confidence). A rule that adds a
+    product nearly everyone holds to a pair rule improves on it by about nothing."""
+    confidence = {
+        (frozenset(a), c): x
+        for a, c, x in zip(frame["antecedent"], frame["consequent"], frame["confidence"], strict=True)
+    }
+    out = np.full(len(frame), np.nan)
+    for i, (a, c, x) in enumerate(
+        zip(frame["antecedent"], frame["consequent"], frame["confidence"], strict=True)
+    ):
+        shorter = [
+            confidence[key]
+            for k in range(1, len(a))
+            for sub in combinations(a, k)
+            if (key := (frozenset(sub), c)) in confidence
+        ]
+        if shorter:
+            out[i] = x - max(shorter)
+    return out
 
 
 def rules(run: RunRecord | None, rule_filter: RuleFilter = RuleFilter()) -> pd.DataFrame:
@@ -145,8 +186,11 @@ def rules(run: RunRecord | None, rule_filter: RuleFilter = RuleFilter()) -> pd.D
         & (frame["confidence"] >= rule_filter.min_confidence - 1e-12)
         & (frame["lift"] >= rule_filter.min_lift - 1e-12)
     )
+    frame = frame.assign(antecedent=[tuple(a) for a in frame["antecedent"]])
+    if rule_filter.improving_only:
+        gain = improvement(frame)
+        keep &= np.isnan(gain) | (gain >= MIN_IMPROVEMENT - 1e-12)
     out = frame[keep.to_numpy()]
-    out = out.assign(antecedent=[tuple(a) for a in out["antecedent"]])
     if rule_filter.product:
         p = rule_filter.product
         involved = [p == c or p in a for a, c in zip(out["antecedent"], out["consequent"], strict=True)]

@@ -25,15 +25,20 @@ def test_graph_rules_and_propensity_charts(dash_duo, mams_app, crosssell_and_chu
     dash_duo.wait_for_element("#cross-sell--graph canvas", timeout=30)
     dash_duo.wait_for_element("#cross-sell--rules .ag-row", timeout=30)
     every = len(view.rules(run))
-    assert f"{every:,}" in dash_duo.find_element("#cross-sell--rules-count").text
+    first = len(view.rules(run, view.RuleFilter(improving_only=True)))
+    assert f"{first:,} of {every:,}" in dash_duo.find_element("#cross-sell--rules-count").text
     # a higher minimum lift leaves what pandas leaves
     box = dash_duo.find_element("#cross-sell--min-lift")
     box.clear()
     box.send_keys("2\n")
-    want = len(view.rules(run, view.RuleFilter(min_lift=2.0)))
+    want = len(view.rules(run, view.RuleFilter(min_lift=2.0, improving_only=True)))
     wait_until(
-        lambda: f"{want:,}" in dash_duo.find_element("#cross-sell--rules-count").text, "filtered rules"
+        lambda: f"{want:,} of" in dash_duo.find_element("#cross-sell--rules-count").text, "filtered rules"
     )
+    # switched off, the rules a shorter one explains come back
+    dash_duo.find_element("label[for='cross-sell--improving-only']").click()
+    want = len(view.rules(run, view.RuleFilter(min_lift=2.0)))
+    wait_until(lambda: f"{want:,} of" in dash_duo.find_element("#cross-sell--rules-count").text, "all rules")
     # the propensity tab: the default product's gain curve from its holdout
     tab = [
         a

@@ -86,7 +86,9 @@ def test_figures_equal_independent_computations(mams_app, shown, demo_source):
     code_of = {v: k for k, v in names.items()}
     grid = rows_of(tree, "cross-sell--rules")
     pairs = [r for r in grid if " + " not in r["antecedent"]]
-    assert len(grid) == len(view.rules(cs)) and len(pairs) > 20
+    # shown at first without the rules a shorter one explains; every pair rule is there
+    assert len(grid) == len(view.rules(cs, view.RuleFilter(improving_only=True))) < len(view.rules(cs))
+    assert len(pairs) == (view.rules(cs)["size"] == 2).sum() > 20
     for r in pairs:
         w = want.loc[(code_of[r["antecedent"]], code_of[r["consequent"]])]
         for column in ("support", "confidence", "lift", "leverage"):
@@ -165,9 +167,12 @@ def test_the_rules_callback_filters_and_a_graph_click_picks_a_product(mams_app, 
 
         flask_login.login_user(get_user("analyst"))
         assert page.show_product_rules({"id": "CL01", "label": "x"}) == "CL01"
-        rows, count = page.filter_rules(0.02, 0.2, 1.1, "CL01")
+        rows, count = page.filter_rules(0.02, 0.2, 1.1, "CL01", False)
         want = view.rules(shown["crosssell"], view.RuleFilter(0.02, 0.2, 1.1, "CL01"))
         assert len(rows) == len(want) > 0
         assert all(r["support"] >= 0.02 and r["lift"] >= 1.1 for r in rows)
         assert str(len(want)) in count
+        fewer, _ = page.filter_rules(0.02, 0.2, 1.1, "CL01", True)
+        want = view.rules(shown["crosssell"], view.RuleFilter(0.02, 0.2, 1.1, "CL01", improving_only=True))
+        assert len(fewer) == len(want) <= len(rows)
     assert client  # signed in through the real sign-in as well

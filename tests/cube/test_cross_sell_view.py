@@ -7,6 +7,7 @@ The runs come from one session fixture (``crosssell_and_churn_runs``)."""
 from __future__ import annotations
 
 import math
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -165,6 +166,55 @@ def test_rule_filters_keep_what_pandas_keeps(runs_):
     ]
     assert len(mine) == len(want) > 0
     assert view.RuleFilter.parse("junk", float("nan"), -3, ["x"]) == view.RuleFilter()
+    assert view.RuleFilter.parse(improving_only=True).improving_only
+    assert not view.RuleFilter.parse(improving_only="yes").improving_only
+
+
+def test_a_rule_a_shorter_one_explains_as_well_is_hidden_on_request(runs_, demo_source):
+    """Recomputed from the holdings: a longer rule is hidden exactly when some shorter rule with
+    the same consequent, itself above the run's thresholds, is within one point of its confidence."""
+    run = runs_["crosssell"]
+    every = view.rules(run)
+    shown = view.rules(run, view.RuleFilter(improving_only=True))
+    h = holdings_at(demo_source, month_of(run))[["customer_id", "product_code"]].drop_duplicates()
+    onehot = pd.crosstab(h["customer_id"], h["product_code"]).astype(bool)
+    min_support = run.params.get("min_support", 0.01)
+    min_confidence = run.params.get("min_confidence", 0.1)
+
+    def confidence(antecedent, consequent):
+        holders = onehot[list(antecedent)].all(axis=1)
+        both = holders & onehot[consequent]
+        return both.mean(), both.sum() / holders.sum()
+
+    kept = {(a, c) for a, c in zip(shown["antecedent"], shown["consequent"], strict=True)}
+    longer = every[every["size"] >= 3]
+    assert len(longer) > 0
+    hidden = 0
+    for r in longer.itertuples(index=False):
+        subs = [sub for k in range(1, len(r.antecedent)) for sub in combinations(r.antecedent, k)]
+        explained = False
+        for sub in subs:
+            support, conf = confidence(sub, r.consequent)
+            if support >= min_support - 1e-12 and conf >= min_confidence - 1e-12:
+                explained |= r.confidence - conf < view.MIN_IMPROVEMENT
+        hidden += explained
+        assert ((r.antecedent, r.consequent) not in kept) == explained, (r.antecedent, r.consequent)
+    assert hidden > 0  # the demo has such rules: that is why the switch exists
+    pairs = every[every["size"] == 2]
+    assert len(shown[shown["size"] == 2]) == len(pairs)  # a pair rule has nothing shorter
+
+
+def test_improvement_is_over_the_best_shorter_rule():
+    frame = pd.DataFrame(
+        {
+            "antecedent": [("A",), ("Z",), ("A", "Z"), ("A", "C"), ("C",), ("X", "Y")],
+            "consequent": ["B", "B", "B", "B", "B", "B"],
+            "confidence": [0.40, 0.10, 0.405, 0.70, 0.30, 0.5],
+        }
+    )
+    gain = view.improvement(frame)
+    assert np.isnan(gain[[0, 1, 4, 5]]).all()  # pairs, and a longer rule with no shorter one stored
+    assert gain[2] == pytest.approx(0.005) and gain[3] == pytest.approx(0.30)
 
 
 def test_graph_nodes_and_edges_are_the_pair_rules(runs_):
