@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from benchmarks import _peak
 from data import contract
 
 
@@ -77,21 +78,19 @@ def split_last_month(full: Path, base: Path, month_dir: Path, changed: int | Non
 
 
 def _timed(step: str, home: Path, code: str) -> float:
-    """Run ``code`` in a child process with MAMS_HOME=home; print its seconds and peak RSS (its
-    own, from wait4: the parent's splitting does not count)."""
-    env = {**os.environ, "MAMS_HOME": str(home)}
+    """Run ``code`` in a child process with MAMS_HOME=home; print its seconds and its own peak
+    RSS (``VmHWM``, which the parent's in-memory split does not inflate as ``ru_maxrss`` does)."""
+    report = _peak.peak_file()
+    env = {**os.environ, "MAMS_HOME": str(home), _peak.PEAK_FILE_ENV: str(report)}
     t0 = time.perf_counter()
-    child = subprocess.Popen(
-        [sys.executable, "-c", code], env=env, cwd=Path(__file__).resolve().parent.parent
-    )
-    _, status, usage = os.wait4(child.pid, 0)
+    repo = Path(__file__).resolve().parent.parent
+    status = subprocess.call([sys.executable, "-c", _peak.REPORT_AT_EXIT + code], env=env, cwd=repo)
     seconds = time.perf_counter() - t0
+    peak_mib = _peak.read_peak_mib(report)
     if status != 0:
         raise SystemExit(f"{step} failed (status {status})")
-    peak_gb = usage.ru_maxrss / 1024 / 1024
-    print(
-        json.dumps({"step": step, "seconds": round(seconds, 1), "peak_rss_gb": round(peak_gb, 2)}), flush=True
-    )
+    peak_gb = None if peak_mib is None else round(peak_mib / 1024, 2)
+    print(json.dumps({"step": step, "seconds": round(seconds, 1), "peak_rss_gb": peak_gb}), flush=True)
     return seconds
 
 

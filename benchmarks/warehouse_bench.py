@@ -3,8 +3,9 @@
     python benchmarks/warehouse_bench.py                      # demo scale (20k customers, 24 months)
     python benchmarks/warehouse_bench.py --customers 1000000  # 1M customers
 
-Each step runs in its own child process so its peak RSS (``os.wait4``) is its own. Everything
-is written under a temporary home (or ``--work DIR``); prints a Markdown table.
+Each step runs in its own child process, which reports its own peak RSS (``VmHWM``, see
+``benchmarks._peak``). Everything is written under a temporary home (or ``--work DIR``); prints
+a Markdown table.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks import _peak  # noqa: E402
+
 _GENERATE = (
     "import sys; from pathlib import Path; from data.generator import generate; "
     "generate(Path(sys.argv[1]), customers=int(sys.argv[2]), months=int(sys.argv[3]), seed=42)"
@@ -30,18 +33,21 @@ _LOAD = "import sys; from data.load import load; r = load(sys.argv[1]); print(r.
 
 def run_step(code: str, *args: str, home: Path) -> tuple[float, float, str]:
     """Run ``code`` in a child Python; return (seconds, peak RSS in MiB, stdout)."""
-    env = {**os.environ, "MAMS_HOME": str(home), "PYTHONPATH": str(REPO)}
+    report = _peak.peak_file()
+    env = {**os.environ, "MAMS_HOME": str(home), "PYTHONPATH": str(REPO), _peak.PEAK_FILE_ENV: str(report)}
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, *args], env=env, cwd=REPO, stdout=subprocess.PIPE, text=True
+    proc = subprocess.run(
+        [sys.executable, "-c", _peak.REPORT_AT_EXIT + code, *args],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    out = proc.stdout.read() if proc.stdout else ""
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
-    if proc.returncode != 0:
+    peak_mib = _peak.read_peak_mib(report)
+    if proc.returncode != 0 or peak_mib is None:
         raise SystemExit(f"step failed with exit code {proc.returncode}")
-    return seconds, usage.ru_maxrss / 1024, out  # ru_maxrss is in KiB on Linux
+    return seconds, peak_mib, proc.stdout
 
 
 def size_mib(path: Path) -> float:

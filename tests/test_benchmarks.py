@@ -96,3 +96,23 @@ def test_deck_benchmark_runs_end_to_end(demo_home):
     assert "target <= 15 s" in rows["**10-slide deck to PPTX, browser start included**"][2]
     assert rows["packs: archive"][2] == "2 files"  # a PPTX for each of two branches
     assert rows["packs: peak memory (with Chromium)"][1].endswith(" MB")
+
+
+def test_a_child_reports_its_own_peak_not_its_parents():
+    """A child of a process that once held 400 MB: ``ru_maxrss`` from ``wait4`` says at least
+    that (Linux carries the high-water mark over fork and exec), the child's own report does not."""
+    from benchmarks import _peak
+
+    held = bytearray(400 * 2**20)  # touched pages: the parent's RSS rises by 400 MiB
+    held[::4096] = b"x" * len(held[::4096])
+    report = _peak.peak_file()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), _peak.PEAK_FILE_ENV: str(report)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", _peak.REPORT_AT_EXIT + "x = bytearray(50 * 2**20)"], env=env
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    del held
+    own = _peak.read_peak_mib(report)
+    assert status == 0 and not report.exists()
+    assert usage.ru_maxrss / 1024 > 400  # what the benchmarks used to print
+    assert 50 < own < 200
