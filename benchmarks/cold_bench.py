@@ -52,7 +52,7 @@ def start_server(home: Path, port: int, workers: int, warm: bool, log) -> subpro
         try:
             if requests.get(f"http://127.0.0.1:{port}/login", timeout=5).status_code == 200:
                 return server
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a worker still starting or warming
             time.sleep(0.5)
     server.terminate()
     raise SystemExit("the server did not answer within 300 s")
